@@ -1,0 +1,94 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from emotion_matrix import save_model
+from emotion_matrix.cli import main
+
+
+@pytest.fixture()
+def model_dir(tmp_path, trained_model):
+    return str(save_model(trained_model, tmp_path / "model"))
+
+
+def test_score_writes_all_rows(tmp_path, tiny_corpus, model_dir, capsys):
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    tiny_corpus[["text"]].assign(n=range(84)).to_csv(src, index=False)
+    assert main(["score", str(src), "-o", str(out), "--model", model_dir, "--no-progress"]) == 0
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert frame["text"].tolist() == tiny_corpus["text"].tolist()
+    assert frame["n"].tolist() == [str(i) for i in range(84)]
+    captured = capsys.readouterr()
+    assert "scored 84 rows" in captured.out and "read" in captured.err
+
+
+def test_score_header_and_row_count(tmp_path, model_dir, capsys):
+    src = tmp_path / "in.csv"
+    src.write_text("id,内容\n1,太慢了\n2,谢谢\n3,\n", encoding="gb18030")
+    out = tmp_path / "out.csv"
+    assert (
+        main(["score", str(src), "-o", str(out), "--model", model_dir, "--text-column", "内容", "--no-progress"]) == 0
+    )
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == ("id,内容,emotion,emotion_confidence,need,need_confidence,keywords,uncertain,status,reply")
+    assert len(lines) == 4
+    assert "gb18030" in capsys.readouterr().err
+
+
+def test_score_missing_column_exit_1(tmp_path, tiny_csv, model_dir, capsys):
+    code = main(["score", str(tiny_csv), "-o", str(tmp_path / "o.csv"), "--model", model_dir, "--text-column", "body"])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "no column 'body'" in err and err.count("\n") == 1
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_not_a_model_folder_exit_1(tmp_path, capsys):
+    assert main(["predict", "你好", "--model", str(tmp_path)]) == 1
+    assert "not an emotion_matrix model folder" in capsys.readouterr().err
+
+
+def test_unreadable_file_exit_1(tmp_path, model_dir, capsys):
+    assert main(["score", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "o.csv"), "--model", model_dir]) == 1
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_predict_json(model_dir, capsys):
+    assert main(["predict", "等了两个小时还没送到，气死了！", "--json", "--model", model_dir]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"emotion", "need", "keywords", "distributions", "status"} <= set(data)
+    assert abs(sum(data["distributions"]["emotion"].values()) - 1) < 1e-6
+
+
+def test_reply_prints_k_suggestions(model_dir, capsys):
+    assert main(["reply", "等太久了，太慢了！", "-k", "2", "--model", model_dir]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and all(line.endswith("？") for line in lines)
+
+
+def test_train_and_evaluate(tmp_path, tiny_csv, capsys):
+    out = tmp_path / "m"
+    assert main(["train", str(tiny_csv), "-o", str(out), "--test-size", "0.25"]) == 0
+    assert "emotion: accuracy" in capsys.readouterr().out
+    assert main(["evaluate", str(out), str(tiny_csv), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"emotion", "need"} and report["emotion"]["n"] == 84
+
+
+def test_usage_error_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["score"])
+    assert exc.value.code == 2
+
+
+def test_python_dash_m(model_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion_matrix", "predict", "谢谢", "--model", model_dir],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and result.stdout.startswith("emotion: ")

@@ -1,0 +1,81 @@
+import pandas as pd
+import pytest
+
+from emotion_matrix import DataError
+from emotion_matrix.csvio import atomic_output, detect_encoding, iter_csv_chunks, read_labeled_csv
+
+ROWS = [["1", "太慢了，气死了！", "a,b"], ["2", "謝謝，很滿意", ""], ["3", "NA", "null"]]
+
+
+def _write(path, encoding, sep=","):
+    frame = pd.DataFrame(ROWS, columns=["id", "text", "note"])
+    frame.to_csv(path, index=False, sep=sep, encoding=encoding)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "sep", "detected"),
+    [
+        ("utf-8", ",", "utf-8"),
+        ("utf-8-sig", ",", "utf-8-sig"),
+        ("gb18030", ",", "gb18030"),
+        ("utf-16", "\t", "utf-16"),
+        ("utf-8", ";", "utf-8"),
+    ],
+)
+def test_reads_common_exports_unchanged(tmp_path, encoding, sep, detected):
+    path = _write(tmp_path / "in.csv", encoding, sep)
+    assert detect_encoding(path) == detected
+    frame = pd.concat(list(iter_csv_chunks(path, chunksize=2)))
+    assert frame.values.tolist() == ROWS  # "NA", "null" and "" stay as written
+
+
+def test_big5_is_detected(tmp_path):
+    path = tmp_path / "big5.csv"
+    path.write_bytes(
+        ("id,text\n" + "".join(f"{i},這個產品質量太差了，請問怎麼退貨呢\n" for i in range(30))).encode("big5")
+    )
+    frame = pd.concat(list(iter_csv_chunks(path)))
+    assert frame["text"].iloc[0] == "這個產品質量太差了，請問怎麼退貨呢"
+
+
+def test_missing_text_column_says_how_to_fix(tmp_path):
+    path = _write(tmp_path / "in.csv", "utf-8")
+    with pytest.raises(DataError, match=r"no column '内容'.*--text-column"):
+        list(iter_csv_chunks(path, text_column="内容"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        list(iter_csv_chunks(tmp_path / "nope.csv"))
+
+
+def test_wrong_forced_encoding(tmp_path):
+    path = _write(tmp_path / "in.csv", "gb18030")
+    with pytest.raises(DataError, match="not valid utf-8.*--encoding"):
+        list(iter_csv_chunks(path, encoding="utf-8"))
+
+
+def test_labeled_csv_needs_label_columns(tmp_path):
+    path = _write(tmp_path / "in.csv", "utf-8")
+    with pytest.raises(DataError, match=r"needs columns \['text', 'emotion', 'need'\]"):
+        read_labeled_csv(path)
+
+
+def test_atomic_output_leaves_nothing_on_error(tmp_path):
+    out = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        with atomic_output(out) as handle:
+            handle.write("partial")
+            raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_output_refuses_input_and_existing(tmp_path):
+    src = _write(tmp_path / "in.csv", "utf-8")
+    with pytest.raises(DataError, match="refusing to overwrite the input"):
+        with atomic_output(src, force=True, inputs=[src]):
+            pass
+    with pytest.raises(DataError, match="--force"):
+        with atomic_output(src):
+            pass

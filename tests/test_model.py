@@ -1,0 +1,184 @@
+import math
+import pickle
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction
+
+from .conftest import SMALL
+
+
+def test_predict_returns_one_prediction_per_input_in_order(trained_model, tiny_corpus):
+    texts = tiny_corpus["text"].tolist()
+    predictions = trained_model.predict(texts)
+    assert [p.text for p in predictions] == texts
+    assert all(isinstance(p, Prediction) for p in predictions)
+
+
+def test_fits_its_training_data(trained_model, tiny_corpus):
+    predictions = trained_model.predict(tiny_corpus["text"])
+    emotion = np.mean([p.emotion.label == e for p, e in zip(predictions, tiny_corpus["emotion"])])
+    need = np.mean([p.need.label == n for p, n in zip(predictions, tiny_corpus["need"])])
+    assert emotion > 0.9 and need > 0.9
+
+
+def test_distribution_is_sorted_and_sums_to_one(trained_model):
+    p = trained_model.predict_one("等了两个小时还没送到，气死了！")
+    for score in p.heads.values():
+        probabilities = [pr for _, pr in score.distribution]
+        assert probabilities == sorted(probabilities, reverse=True)
+        assert math.isclose(sum(probabilities), 1.0, abs_tol=1e-6)
+        assert score.label == score.distribution[0][0]
+    assert set(p.heads) == {"emotion", "need"}
+    assert {label for label, _ in p.emotion.distribution} == {
+        "anger",
+        "anxiety",
+        "disappointment",
+        "confusion",
+        "satisfaction",
+        "neutral",
+    }
+
+
+def test_keywords_are_verbatim_substrings(trained_model, tiny_corpus):
+    for p in trained_model.predict(tiny_corpus["text"]):
+        assert all(k in p.text for k in p.keywords)
+        if p.emotion.label == "neutral":
+            assert p.keywords == ()
+
+
+def test_keywords_follow_the_original_characters(trained_model):
+    p = trained_model.predict_one("氣死我了！等了兩個小時還沒送到")
+    assert all(k in p.text for k in p.keywords)
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        (None, "not_text"),
+        (float("nan"), "not_text"),
+        (12345, "not_text"),
+        (b"bytes", "not_text"),
+        ("", "empty"),
+        ("   \u200b ", "empty"),
+        ("好", "ok"),
+    ],
+)
+def test_any_value_gets_a_defined_result(trained_model, value, status):
+    p = trained_model.predict_one(value)
+    assert p.status == status
+    if status in ("empty", "not_text"):
+        assert p.heads == {} and p.emotion is None and p.keywords == ()
+    else:
+        assert p.emotion is not None
+
+
+def test_long_text_is_truncated(trained_model):
+    config = trained_model.config
+    p = trained_model.predict_one("太慢了" * config.max_chars)
+    assert p.status == "truncated" and p.emotion is not None
+
+
+def test_predict_before_fit_raises():
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        EmotionModel().predict(["你好"])
+
+
+def test_single_custom_head(tiny_corpus):
+    intent = np.where(tiny_corpus["need"] == "information", "ask", "complain")
+    model = EmotionModel(SMALL).fit(tiny_corpus["text"], pd.Series(intent, name="intent"))
+    p = model.predict_one("请问怎么查物流")
+    assert model.head_names == ("intent",)
+    assert set(p.heads) == {"intent"} and p.emotion is None
+    assert p.heads["intent"].label in {"ask", "complain"}
+
+
+def test_labels_as_mapping_or_sequence(tiny_corpus):
+    texts = tiny_corpus["text"].tolist()
+    by_map = EmotionModel(SMALL).fit(texts, {"emotion": tiny_corpus["emotion"].tolist()})
+    by_list = EmotionModel(SMALL).fit(texts, tiny_corpus["emotion"].tolist())
+    assert by_map.head_names == ("emotion",) and by_list.head_names == ("label",)
+    assert [p.emotion.label for p in by_map.predict(texts)] == [p.heads["label"].label for p in by_list.predict(texts)]
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ({"emotion": ["anger"] * 4}, "single class"),
+        ({"emotion": ["anger", "neutral", None, "anger"]}, "missing or non-string"),
+        ({"emotion": ["anger", "neutral"]}, "has 2 values for 4 texts"),
+        ({}, "no columns"),
+    ],
+)
+def test_bad_labels_raise_data_error(labels, message):
+    with pytest.raises(DataError, match=message):
+        EmotionModel(SMALL).fit(["一", "二", "三", "四"], labels)
+
+
+def test_empty_training_text_names_the_row():
+    with pytest.raises(DataError, match=r"rows \[1\]"):
+        EmotionModel(SMALL).fit(["好", " ", "差"], {"e": ["a", "b", "a"]})
+
+
+def test_rare_class_warns(tiny_corpus):
+    labels = tiny_corpus["emotion"].where(tiny_corpus.index != 0, "rare")
+    with pytest.warns(UserWarning, match="fewer than 5"):
+        EmotionModel(SMALL).fit(tiny_corpus["text"], {"emotion": labels})
+
+
+def test_config_validation_names_the_field():
+    with pytest.raises(ValueError, match="ModelConfig.C"):
+        EmotionModel(ModelConfig(C=0)).fit(["a", "b"], ["x", "y"])
+
+
+def test_estimator_protocol(trained_model, tiny_corpus):
+    assert trained_model.get_params() == {"config": SMALL}
+    copy = clone(trained_model)
+    assert copy.config == SMALL and not hasattr(copy, "heads_")
+    restored = pickle.loads(pickle.dumps(trained_model))
+    texts = tiny_corpus["text"].tolist()
+    assert restored.predict(texts) == trained_model.predict(texts)
+
+
+def test_grid_search_over_raw_texts(tiny_corpus):
+    pipeline = Pipeline([("strip", FunctionTransformer(lambda xs: [x.strip() for x in xs])), ("model", EmotionModel())])
+    grid = GridSearchCV(
+        pipeline,
+        {"model__config": [ModelConfig(word_features=2**12, char_features=2**12, C=c) for c in (0.5, 4.0)]},
+        cv=2,
+    )
+    grid.fit(tiny_corpus["text"].tolist(), tiny_corpus[["emotion", "need"]])
+    assert grid.best_params_["model__config"].C in (0.5, 4.0)
+    assert 0.0 <= grid.best_score_ <= 1.0
+
+
+def test_training_is_deterministic(tiny_corpus):
+    texts, labels = tiny_corpus["text"], tiny_corpus[["emotion", "need"]]
+    a = EmotionModel(SMALL).fit(texts, labels).predict(texts)
+    b = EmotionModel(SMALL).fit(texts, labels).predict(texts)
+    assert a == b
+
+
+def test_threads_share_one_model(trained_model, tiny_corpus):
+    texts = tiny_corpus["text"].tolist() * 3
+    serial = [trained_model.predict_one(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        parallel = list(pool.map(trained_model.predict_one, texts))
+    assert parallel == serial
+
+
+def test_score_frame_appends_columns(trained_model):
+    frame = pd.DataFrame({"id": [3, 1, 2], "内容": ["太慢了", None, "谢谢"]}, index=[10, 11, 12])
+    out = trained_model.score_frame(frame, text_column="内容")
+    assert list(out.columns[:2]) == ["id", "内容"] and list(out.index) == [10, 11, 12]
+    assert list(out.columns[2:]) == trained_model.output_columns()
+    assert out.loc[11, "status"] == "not_text" and out.loc[11, "emotion"] == ""
+    with pytest.raises(DataError, match="no column 'text'"):
+        trained_model.score_frame(frame)

@@ -1,0 +1,96 @@
+import json
+import pickle
+import shutil
+from importlib.metadata import version
+
+import pytest
+
+from emotion_matrix import ModelFormatError, load_model, save_model
+from emotion_matrix.persist import META_FILE, MODEL_FILE
+
+
+@pytest.fixture()
+def saved(tmp_path, trained_model):
+    return save_model(trained_model, tmp_path / "m", extra={"note": "test"})
+
+
+def test_round_trip_gives_identical_predictions(saved, trained_model, tiny_corpus):
+    texts = tiny_corpus["text"].tolist() + ["没见过的句子，气死了!!!", None, ""]
+    assert load_model(saved).predict(texts) == trained_model.predict(texts)
+
+
+def test_meta_json_describes_the_model(saved, trained_model):
+    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
+    assert meta["format_version"] == 1
+    assert meta["versions"]["scikit-learn"] == version("scikit-learn")
+    assert meta["config"] == trained_model.config.to_dict()
+    assert meta["heads"] == {
+        "emotion": ["anger", "anxiety", "confusion", "disappointment", "neutral", "satisfaction"],
+        "need": ["efficiency", "fairness", "information", "other", "reliability", "respect", "security"],
+    }
+    assert meta["n_train"] == 84 and meta["note"] == "test"
+    assert len(meta["model_sha256"]) == 64
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(ModelFormatError, match="not an emotion_matrix model folder"):
+        load_model(tmp_path)
+
+
+def test_tampered_model_file_is_refused(saved):
+    data = bytearray((saved / MODEL_FILE).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (saved / MODEL_FILE).write_bytes(bytes(data))
+    with pytest.raises(ModelFormatError, match="does not match the SHA-256"):
+        load_model(saved)
+
+
+def test_truncated_model_file_is_refused(saved):
+    data = (saved / MODEL_FILE).read_bytes()
+    (saved / MODEL_FILE).write_bytes(data[: len(data) // 3])
+    with pytest.raises(ModelFormatError, match="changed or truncated"):
+        load_model(saved)
+
+
+class _Exploit:
+    def __init__(self, target):
+        self.target = target
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_pickle_in_place_of_model_never_runs(saved, tmp_path):
+    """A malicious pickle with a matching checksum is refused, and its code never runs."""
+    target = tmp_path / "pwned"
+    (saved / MODEL_FILE).write_bytes(pickle.dumps(_Exploit(str(target))))
+    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
+    import hashlib
+
+    meta["model_sha256"] = hashlib.sha256((saved / MODEL_FILE).read_bytes()).hexdigest()
+    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="not a skops model file"):
+        load_model(saved)
+    assert not target.exists()
+
+
+def test_future_format_is_refused(saved):
+    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
+    meta["format_version"] = 99
+    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="format_version 99"):
+        load_model(saved)
+
+
+def test_version_drift_warns_and_loads(saved, tiny_corpus):
+    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.warns(UserWarning, match="scikit-learn 0.0.1"):
+        model = load_model(saved)
+    assert model.predict_one("太慢了").emotion is not None
+
+
+def test_copy_of_folder_loads(saved, tmp_path):
+    copy = shutil.copytree(saved, tmp_path / "copy")
+    assert load_model(copy).head_names == ("emotion", "need")

@@ -1,0 +1,53 @@
+import sys
+
+import pandas as pd
+import pytest
+
+from emotion_matrix.normalize import normalize
+from emotion_matrix.segment import segment, user_words
+
+from .conftest import DATA
+
+
+def test_segment_keeps_user_words():
+    assert "气死了" in segment("等了好久，气死了!")
+    assert "不满意" in segment("这次很不满意")
+
+
+def test_segment_drops_spaces_and_keeps_text():
+    words = segment("hello world 太慢了")
+    assert all(not w.isspace() for w in words)
+    assert "".join(words) == "helloworld太慢了"
+
+
+def test_segment_empty():
+    assert segment("") == ()
+
+
+def _corpus() -> list[str]:
+    texts = []
+    for name in ("tiny.csv", "mirror_messages.csv", "redteam.csv"):
+        texts += pd.read_csv(DATA / name, dtype=str, keep_default_na=False)["text"].tolist()
+    return [normalize(t) for t in texts]
+
+
+def test_parity_with_jieba_without_hmm():
+    """The fast segmenter gives jieba's own words (HMM off) on every test message."""
+    jieba = pytest.importorskip("jieba")
+    reference = jieba.Tokenizer()
+    for word in user_words():
+        reference.add_word(word)
+    corpus = _corpus()
+    assert len(corpus) > 300
+    for text in corpus:
+        expected = tuple(w for w in reference.lcut(text, HMM=False) if not w.isspace())
+        assert segment(text) == expected, text
+
+
+def test_library_never_touches_global_jieba():
+    jieba = pytest.importorskip("jieba")
+    before = dict(jieba.dt.FREQ) if jieba.dt.initialized else None
+    segment("测试一下全局状态不变")
+    after = dict(jieba.dt.FREQ) if jieba.dt.initialized else None
+    assert before == after
+    assert "emotion_matrix.segment" in sys.modules
