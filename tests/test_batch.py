@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from emotion_matrix import DataError, score_csv
-from emotion_matrix.batch import escape_formula, score_texts
+from emotion_matrix.batch import escape_formula, score_columns, score_texts
 
 
 def _input(tmp_path, tiny_corpus, encoding="utf-8"):
@@ -75,6 +75,10 @@ def test_formula_escaping(value):
     assert escape_formula(value) == "'" + value
 
 
-def test_score_texts_escapes_generated_columns_only(trained_model):
-    frame = score_texts(trained_model, ["=太慢了"], escape=True)
-    assert not frame.loc[0, "reply"].startswith("=")
+def test_generated_columns_never_start_a_formula(trained_model, tiny_corpus):
+    texts = ["-_-太慢了", "@客服 气死了", "=SUM(1)不满意", *tiny_corpus["text"]]
+    columns = score_columns(trained_model)
+    for row in score_texts(trained_model, texts, escape=True):
+        cells = dict(zip(columns, row))
+        assert not str(cells["keywords"]).startswith(("=", "+", "-", "@"))
+        assert not str(cells["reply"]).startswith(("=", "+", "-", "@"))

@@ -26,8 +26,10 @@ def _write(path, encoding, sep=","):
 def test_reads_common_exports_unchanged(tmp_path, encoding, sep, detected):
     path = _write(tmp_path / "in.csv", encoding, sep)
     assert detect_encoding(path) == detected
-    frame = pd.concat(list(iter_csv_chunks(path, chunksize=2)))
-    assert frame.values.tolist() == ROWS  # "NA", "null" and "" stay as written
+    chunks = list(iter_csv_chunks(path, chunksize=2))
+    assert [len(c.rows) for c in chunks] == [2, 1] and [c.first_row for c in chunks] == [1, 3]
+    assert chunks[0].header == ("id", "text", "note")
+    assert [r for c in chunks for r in c.rows] == ROWS  # "NA", "null" and "" stay as written
 
 
 def test_big5_is_detected(tmp_path):
@@ -35,8 +37,8 @@ def test_big5_is_detected(tmp_path):
     path.write_bytes(
         ("id,text\n" + "".join(f"{i},這個產品質量太差了，請問怎麼退貨呢\n" for i in range(30))).encode("big5")
     )
-    frame = pd.concat(list(iter_csv_chunks(path)))
-    assert frame["text"].iloc[0] == "這個產品質量太差了，請問怎麼退貨呢"
+    (chunk,) = iter_csv_chunks(path)
+    assert chunk.column("text")[0] == "這個產品質量太差了，請問怎麼退貨呢"
 
 
 def test_missing_text_column_says_how_to_fix(tmp_path):
@@ -79,3 +81,39 @@ def test_atomic_output_refuses_input_and_existing(tmp_path):
     with pytest.raises(DataError, match="--force"):
         with atomic_output(src):
             pass
+
+
+def test_header_names_are_kept_as_written(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,,text,id\n1,x,好,2\n", encoding="utf-8")
+    (chunk,) = iter_csv_chunks(path)
+    assert chunk.header == ("id", "", "text", "id") and chunk.rows == [["1", "x", "好", "2"]]
+
+
+def test_duplicate_text_column_is_an_error(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("text,text\n1,2\n", encoding="utf-8")
+    with pytest.raises(DataError, match="2 columns named 'text'"):
+        list(iter_csv_chunks(path))
+
+
+def test_short_rows_are_padded_with_a_warning(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,text,note\n1,好\n2,差,x\n3\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"rows \[1, 3\]"):
+        (chunk,) = iter_csv_chunks(path)
+    assert chunk.rows == [["1", "好", ""], ["2", "差", "x"], ["3", "", ""]]
+
+
+def test_long_row_names_the_row(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,text\n1,好\n2,差,多\n", encoding="utf-8")
+    with pytest.raises(DataError, match="row 2 .* has 3 fields"):
+        list(iter_csv_chunks(path))
+
+
+def test_quoted_multiline_field(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_bytes('id,text\r\n1,"第一行\n第二行, 有逗号"\r\n'.encode())
+    (chunk,) = iter_csv_chunks(path)
+    assert chunk.rows == [["1", "第一行\n第二行, 有逗号"]]

@@ -182,3 +182,17 @@ def test_score_frame_appends_columns(trained_model):
     assert out.loc[11, "status"] == "not_text" and out.loc[11, "emotion"] == ""
     with pytest.raises(DataError, match="no column 'text'"):
         trained_model.score_frame(frame)
+
+
+def test_unknown_taxonomy_label_warns_with_rows(tiny_corpus):
+    labels = tiny_corpus[["emotion"]].copy()
+    labels.loc[3, "emotion"] = "angry"
+    with pytest.warns(UserWarning, match=r"outside the taxonomy \['angry'\] \(rows \[3\]\)"):
+        EmotionModel(SMALL).fit(tiny_corpus["text"], labels)
+
+
+def test_conflicting_duplicates_warn_with_rows():
+    texts = ["太慢了", "谢谢", "太慢了", "好评", "差评", "谢谢"] * 1
+    labels = {"emotion": ["anger", "satisfaction", "neutral", "satisfaction", "anger", "satisfaction"]}
+    with pytest.warns(UserWarning, match=r"row pairs \[\(0, 2\)\]"):
+        EmotionModel(SMALL).fit(texts, labels)

@@ -7,6 +7,7 @@ when the whole file has been scored.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -18,10 +19,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 from tqdm import tqdm
 
-from .csvio import atomic_output, iter_csv_chunks, open_csv, write_chunks
+from .csvio import CsvChunk, atomic_output, iter_csv_chunks, open_csv, write_rows
 from .errors import DataError
 from .mirroring import Templates, suggest_replies
 from .model import EmotionModel
@@ -55,16 +55,23 @@ def escape_formula(value: str) -> str:
 
 def score_texts(
     model: EmotionModel, texts: list[object], *, templates: Templates | None = None, escape: bool = True
-) -> pd.DataFrame:
-    """Score texts into the output columns of ``score_csv`` (predictions plus ``reply``)."""
-    predictions = model.predict(texts)
+) -> list[list[object]]:
+    """Score texts into rows of the columns ``score_columns(model)`` names (predictions plus ``reply``)."""
     names = model.head_names
-    frame = pd.DataFrame([p.to_row(names) for p in predictions], columns=model.output_columns())
-    frame["reply"] = [suggest_replies(p, k=1, templates=templates)[0].text if p.heads else "" for p in predictions]
-    if escape:
-        for column in GENERATED_TEXT:
-            frame[column] = frame[column].map(escape_formula)
-    return frame
+    rows = []
+    for p in model.predict(texts):
+        row = p.to_row(names)
+        row["reply"] = suggest_replies(p, k=1, templates=templates)[0].text if p.heads else ""
+        if escape:
+            for column in GENERATED_TEXT:
+                row[column] = escape_formula(row[column])
+        rows.append(list(row.values()))
+    return rows
+
+
+def score_columns(model: EmotionModel) -> list[str]:
+    """The columns ``score_csv`` appends to every row."""
+    return [*model.output_columns(), "reply"]
 
 
 _worker: dict[str, object] = {}
@@ -74,11 +81,11 @@ def _init_worker(payload: bytes) -> None:
     _worker.update(pickle.loads(payload))
 
 
-def _score_in_worker(texts: list[object]) -> pd.DataFrame:
+def _score_in_worker(texts: list[object]) -> list[list[object]]:
     return score_texts(_worker["model"], texts, templates=_worker["templates"], escape=_worker["escape"])
 
 
-def _ordered(executor: ProcessPoolExecutor, batches: Iterator[list[object]], window: int) -> Iterator[pd.DataFrame]:
+def _ordered(executor: ProcessPoolExecutor, batches: Iterator[list[object]], window: int) -> Iterator[list[list]]:
     """Map over batches in worker processes, at most ``window`` in flight, results in input order."""
     pending: deque = deque()
     for batch in batches:
@@ -102,6 +109,8 @@ def score_csv(
     escape: bool = True,
     force: bool = False,
     progress: bool = True,
+    output_encoding: str = "utf-8-sig",
+    output_delimiter: str = ",",
 ) -> ScoreReport:
     """Score every row of a CSV file into a new UTF-8 (with BOM) CSV file.
 
@@ -127,6 +136,8 @@ def score_csv(
         Replace an existing output file.
     progress : bool
         Show a progress bar on stderr.
+    output_encoding, output_delimiter : str
+        How the output is written (default: UTF-8 with BOM, comma-separated: opens in Excel).
 
     Returns
     -------
@@ -141,41 +152,43 @@ def score_csv(
         raise DataError(f"jobs must be >= 1; got {jobs}")
     if chunksize < 1:
         raise DataError(f"chunksize must be >= 1; got {chunksize}")
+    stack = contextlib.ExitStack()
     model.head_names  # noqa: B018 - fail early when unfitted
     started = time.perf_counter()
     encoding, _ = open_csv(source, encoding)
     reader = iter_csv_chunks(source, text_column=text_column, chunksize=chunksize, encoding=encoding)
     first = next(reader)
-    clash = [c for c in [*model.output_columns(), "reply"] if c in first.columns]
+    added = score_columns(model)
+    clash = [c for c in added if c in first.header]
     if clash:
         raise DataError(f"{source} already has columns {clash}; rename them before scoring")
-    held: deque[pd.DataFrame] = deque()
+    held: deque[CsvChunk] = deque()
 
     def batches() -> Iterator[list[object]]:
         for chunk in itertools.chain([first], reader):
             held.append(chunk)
-            yield chunk[text_column].tolist()
+            yield chunk.column(text_column)
 
     bar = tqdm(unit=" rows", disable=not progress, mininterval=0.5, dynamic_ncols=True, desc="scoring")
 
-    def joined(scored: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        for added in scored:
+    def joined(scored: Iterator[list[list[object]]]) -> Iterator[list[list[object]]]:
+        for new in scored:
             chunk = held.popleft()
-            added.index = chunk.index
-            bar.update(len(chunk))
-            yield pd.concat([chunk, added], axis=1)
+            bar.update(len(chunk.rows))
+            yield [row + extra for row, extra in zip(chunk.rows, new)]
 
-    with atomic_output(output, force=force, inputs=[source]) as handle:
+    with atomic_output(output, force=force, inputs=[source], encoding=output_encoding) as handle:
         try:
             if jobs == 1:
                 scored = (score_texts(model, texts, templates=templates, escape=escape) for texts in batches())
-                rows = write_chunks(handle, joined(scored))
             else:
                 payload = pickle.dumps({"model": model, "templates": templates, "escape": escape})
-                with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(payload,)) as executor:
-                    rows = write_chunks(handle, joined(_ordered(executor, batches(), 2 * jobs)))
+                executor = stack.enter_context(ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(payload,)))
+                scored = _ordered(executor, batches(), 2 * jobs)
+            rows = write_rows(handle, [*first.header, *added], joined(scored), delimiter=output_delimiter)
         finally:
             bar.close()
+            stack.close()
     seconds = time.perf_counter() - started
     logger.info("scored %d rows in %.1f s (%s input)", rows, seconds, encoding)
     return ScoreReport(Path(output), rows, encoding, seconds)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from importlib.metadata import version
 
@@ -51,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--no-escape", action="store_true", help="do not guard generated text against spreadsheet formulas")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--output-encoding", default="utf-8-sig", help="output encoding (default: utf-8-sig, for Excel)")
+    p.add_argument("--output-delimiter", default=",", help="output delimiter (default: ,)")
 
     p = sub.add_parser("predict", parents=[common, model_opt], help="predict one message")
     p.add_argument("text")
@@ -104,6 +108,8 @@ def _score(args: argparse.Namespace) -> None:
         escape=not args.no_escape,
         force=args.force,
         progress=not (args.no_progress or args.quiet),
+        output_encoding=args.output_encoding,
+        output_delimiter=args.output_delimiter.replace("\\t", "\t"),
     )
     sys.stderr.write(f"read {args.input} as {report.encoding}\n")
     sys.stdout.write(f"scored {report.rows} rows in {report.seconds:.1f} s -> {report.output}\n")
@@ -169,10 +175,16 @@ def _evaluate(args: argparse.Namespace) -> None:
 _COMMANDS = {"score": _score, "predict": _predict, "reply": _reply, "train": _train, "evaluate": _evaluate}
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 success, 1 error, 2 usage)."""
+    """Run the command line; return the exit code (0 success, 1 error, 2 usage, 130 interrupted)."""
     args = _parser().parse_args(argv)
     _setup_logging(args)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # clean up a half-written output on kill, as on Ctrl-C
     try:
         _COMMANDS[args.command](args)
     except EmotionMatrixError as exc:

@@ -1,7 +1,8 @@
 """CSV input and output: encoding detection, streaming chunks, atomic writes.
 
-Input cells are read as strings exactly as they stand in the file (no NA guessing,
-no type conversion), so a scored file repeats every input field unchanged. Output is
+Input fields are read with the csv module exactly as they stand in the file (no NA
+guessing, no type conversion, header names untouched), so a scored file repeats every
+input field unchanged. Output is
 written to a temporary file next to the target and renamed only when complete.
 """
 
@@ -13,7 +14,9 @@ import csv
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -61,10 +64,11 @@ def detect_encoding(path: str | os.PathLike) -> str:
 
 
 def _delimiter(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:65536], delimiters=",\t;|").delimiter
-    except csv.Error:
-        return ","
+    """The most frequent of comma, tab, semicolon and bar in the header line (comma if none)."""
+    header = text.split("\n", 1)[0]
+    counts = {d: header.count(d) for d in ",\t;|"}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
 
 
 def open_csv(path: str | os.PathLike, encoding: str | None = None) -> tuple[str, str]:
@@ -79,46 +83,102 @@ def open_csv(path: str | os.PathLike, encoding: str | None = None) -> tuple[str,
     return encoding, _delimiter(head)
 
 
+@dataclass(frozen=True, slots=True)
+class CsvChunk:
+    """Up to ``chunksize`` data rows of a CSV file, each a list of its fields as written.
+
+    ``first_row`` is the 1-based number of the chunk's first data row (the header is row 0).
+    """
+
+    header: tuple[str, ...]
+    rows: list[list[str]]
+    first_row: int
+
+    def column(self, name: str) -> list[str]:
+        """One column's values."""
+        index = self.header.index(name)
+        return [row[index] for row in self.rows]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The chunk as a DataFrame of strings."""
+        return pd.DataFrame(self.rows, columns=list(self.header), dtype=object)
+
+
 def iter_csv_chunks(
     path: str | os.PathLike,
     *,
     text_column: str = "text",
     chunksize: int = 10_000,
     encoding: str | None = None,
-) -> Iterator[pd.DataFrame]:
-    """Yield the rows of a CSV file as string DataFrames of at most ``chunksize`` rows.
+) -> Iterator[CsvChunk]:
+    """Yield the data rows of a CSV file in chunks, fields exactly as written.
+
+    Quoted fields may span lines. A row with fewer fields than the header is padded with
+    empty fields and reported in a warning naming its row; a row with more fields is an error.
 
     Raises
     ------
     DataError
-        The file is missing or undecodable, or has no ``text_column``.
+        The file is missing, empty or undecodable, the header repeats or lacks
+        ``text_column``, or a row has more fields than the header.
     """
     path = Path(path)
     encoding, delimiter = open_csv(path, encoding)
     logger.info("reading %s as %s, delimiter %r", path, encoding, delimiter)
-    options = {
-        "sep": delimiter,
-        "dtype": str,
-        "keep_default_na": False,
-        "na_filter": False,
-        "encoding": encoding,
-        "chunksize": chunksize,
-    }
-    try:
-        reader = pd.read_csv(path, **options)
-        for i, chunk in enumerate(reader):
-            if i == 0 and text_column not in chunk.columns:
-                raise DataError(
-                    f"{path} has no column {text_column!r}; columns are {list(chunk.columns)}. "
-                    f"Pass --text-column (text_column=) with one of them"
-                )
-            yield chunk
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not valid {encoding} ({exc.reason}); pass the right --encoding") from None
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path} is empty; a CSV needs a header row with a {text_column!r} column") from None
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path} cannot be parsed as CSV: {exc}") from None
+    with path.open(encoding=encoding, newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        try:
+            header = tuple(next(reader))
+        except StopIteration:
+            raise DataError(f"{path} is empty; a CSV needs a header row with a {text_column!r} column") from None
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path} is not valid {encoding} ({exc.reason}); pass the right --encoding") from None
+        if header and header[0].startswith("\ufeff"):
+            header = (header[0][1:], *header[1:])
+        _check_header(path, header, text_column)
+        width = len(header)
+        rows: list[list[str]] = []
+        short: list[int] = []
+        first = number = 1
+        try:
+            for number, row in enumerate(reader, start=1):
+                if len(row) != width:
+                    if len(row) > width:
+                        raise DataError(
+                            f"{path}: row {number} (line {reader.line_num}) has {len(row)} fields, the header "
+                            f"has {width}; quote fields that contain the delimiter {delimiter!r}"
+                        )
+                    short.append(number)
+                    row += [""] * (width - len(row))
+                rows.append(row)
+                if len(rows) == chunksize:
+                    yield CsvChunk(header, rows, first)
+                    rows, first = [], number + 1
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path} is not valid {encoding} after row {number} ({exc.reason}); pass the right --encoding"
+            ) from None
+        except csv.Error as exc:
+            raise DataError(f"{path}: row {number} (line {reader.line_num}) cannot be parsed: {exc}") from None
+        if rows or first == 1:
+            yield CsvChunk(header, rows, first)
+    if short:
+        warnings.warn(
+            f"{path}: {len(short)} rows have fewer fields than the header (rows {short[:10]}); "
+            "they were padded with empty fields",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
+def _check_header(path: Path, header: tuple[str, ...], text_column: str) -> None:
+    if text_column not in header:
+        raise DataError(
+            f"{path} has no column {text_column!r}; columns are {list(header)}. "
+            "Pass --text-column (text_column=) with one of them"
+        )
+    if header.count(text_column) > 1:
+        raise DataError(f"{path} has {header.count(text_column)} columns named {text_column!r}; rename all but one")
 
 
 def read_labeled_csv(
@@ -126,9 +186,10 @@ def read_labeled_csv(
     *,
     text_column: str = "text",
     label_columns: Sequence[str] = ("emotion", "need"),
+    extra_columns: Sequence[str] = (),
     encoding: str | None = None,
 ) -> tuple[list[str], pd.DataFrame]:
-    """Read a labeled CSV into texts and a DataFrame of label columns.
+    """Read a labeled CSV into texts and a DataFrame of the label (and extra) columns.
 
     Examples
     --------
@@ -138,19 +199,27 @@ def read_labeled_csv(
     >>> read_labeled_csv(p, label_columns=["emotion"])[1]["emotion"].tolist()
     ['satisfaction']
     """
-    frame = pd.concat(list(iter_csv_chunks(path, text_column=text_column, encoding=encoding)), ignore_index=True)
-    missing = [c for c in label_columns if c not in frame.columns]
+    chunks = list(iter_csv_chunks(path, text_column=text_column, encoding=encoding))
+    header = chunks[0].header
+    wanted = [*label_columns, *extra_columns]
+    missing = [c for c in wanted if c not in header]
     if missing:
-        wanted = [text_column, *label_columns]
         raise DataError(
-            f"labeled CSV needs columns {wanted}; found {list(frame.columns)}. "
+            f"labeled CSV needs columns {[text_column, *wanted]}; found {list(header)}. "
             "Pass --label-columns (label_columns=) or rename the columns"
         )
-    return frame[text_column].tolist(), frame[list(label_columns)].copy()
+    frame = pd.concat([c.to_frame() for c in chunks], ignore_index=True)
+    return frame[text_column].tolist(), frame[wanted].copy()
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, *, force: bool = False, inputs: Sequence[str | os.PathLike] = ()):
+def atomic_output(
+    path: str | os.PathLike,
+    *,
+    force: bool = False,
+    inputs: Sequence[str | os.PathLike] = (),
+    encoding: str = "utf-8-sig",
+):
     """Open ``path`` for writing text so that it appears only when complete.
 
     Yields a text handle on a temporary file in the same folder; on success it is
@@ -165,7 +234,7 @@ def atomic_output(path: str | os.PathLike, *, force: bool = False, inputs: Seque
     if not path.parent.is_dir():
         raise DataError(f"output folder {path.parent} does not exist")
     handle = tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False, encoding="utf-8-sig", newline=""
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False, encoding=encoding, newline=""
     )
     try:
         with handle:
@@ -176,10 +245,12 @@ def atomic_output(path: str | os.PathLike, *, force: bool = False, inputs: Seque
             os.unlink(handle.name)
 
 
-def write_chunks(handle, chunks: Iterator[pd.DataFrame]) -> int:
-    """Write DataFrames to an open text handle as one CSV (header once); return the row count."""
-    rows = 0
-    for i, chunk in enumerate(chunks):
-        chunk.to_csv(handle, index=False, header=i == 0, lineterminator="\r\n")
-        rows += len(chunk)
-    return rows
+def write_rows(handle, header: Sequence[str], chunks: Iterator[list[list[object]]], delimiter: str = ",") -> int:
+    """Write a header and chunks of rows to an open text handle as CSV; return the row count."""
+    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    count = 0
+    for rows in chunks:
+        writer.writerows(rows)
+        count += len(rows)
+    return count

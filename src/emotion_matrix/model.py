@@ -161,6 +161,41 @@ def _label_columns(labels: object, n_rows: int, *, for_training: bool = True) ->
     return {name: np.asarray(values, dtype=str) for name, values in columns.items()}
 
 
+TAXONOMY = {
+    "emotion": ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "neutral"),
+    "need": ("efficiency", "fairness", "respect", "reliability", "information", "security", "other"),
+}
+
+
+def _warn_conflicts(docs: Sequence[_Doc], columns: dict[str, np.ndarray]) -> None:
+    """Warn about labels outside the taxonomy and identical texts labeled differently."""
+    for name, values in columns.items():
+        known = TAXONOMY.get(name)
+        if known:
+            unknown = sorted(str(v) for v in set(values) - set(known))
+            if unknown:
+                rows = [i for i, v in enumerate(values) if v in unknown][:10]
+                warnings.warn(
+                    f"label column {name!r} has labels outside the taxonomy {unknown} (rows {rows}); "
+                    f"the taxonomy's labels are {list(known)}. Fix typos, or rename the column for a custom label set",
+                    UserWarning,
+                    stacklevel=3,
+                )
+    seen: dict[str, int] = {}
+    conflicts = []
+    for i, doc in enumerate(docs):
+        first = seen.setdefault(doc.text, i)
+        if first != i and any(v[first] != v[i] for v in columns.values()):
+            conflicts.append((first, i))
+    if conflicts:
+        warnings.warn(
+            f"{len(conflicts)} texts repeat an earlier text with different labels (row pairs {conflicts[:10]}); "
+            "check these labels",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 class EmotionModel(BaseEstimator):
     """Emotion and need classifier for Chinese customer messages.
 
@@ -229,6 +264,7 @@ class EmotionModel(BaseEstimator):
         if bad:
             raise DataError(f"training texts must be non-empty strings; rows {bad[:10]} are empty or not text")
         columns = _label_columns(labels, len(docs))
+        _warn_conflicts(docs, columns)
         self.word_vectorizer_ = make_word_vectorizer(config.word_ngram_max, config.word_features)
         self.char_vectorizer_ = make_char_vectorizer(max(config.char_ngram_max, 1), config.char_features)
         features = sp.hstack(

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 
-from .csvio import iter_csv_chunks
+from .csvio import read_labeled_csv
 from .errors import DataError
 from .evaluate import HeadReport, evaluate, keyword_agreement
 from .model import EmotionModel, ModelConfig
@@ -121,16 +121,11 @@ def train_from_csv(
     path = Path(path)
     if not 0 <= test_size <= 0.5:
         raise DataError(f"test_size must be between 0 and 0.5; got {test_size}")
-    frame = pd.concat(list(iter_csv_chunks(path, text_column=text_column, encoding=encoding)), ignore_index=True)
-    wanted = [*label_columns, *[c for c in (group_column, keyword_column) if c]]
-    missing = [c for c in wanted if c not in frame.columns]
-    if missing:
-        raise DataError(
-            f"labeled CSV needs columns {[text_column, *wanted]}; found {list(frame.columns)}. "
-            "Pass --label-columns (label_columns=) or rename the columns"
-        )
+    extra = [c for c in (group_column, keyword_column) if c]
+    texts, frame = read_labeled_csv(
+        path, text_column=text_column, label_columns=label_columns, extra_columns=extra, encoding=encoding
+    )
     labels = frame[list(label_columns)]
-    texts = frame[text_column].tolist()
     logger.info("read %d labeled rows from %s", len(frame), path)
     if test_size > 0:
         groups = frame[group_column].tolist() if group_column else None
