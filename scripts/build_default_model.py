@@ -24,16 +24,16 @@ from emotion_matrix import ModelConfig, train_from_csv
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def labeled_frame(data_dir: Path) -> pd.DataFrame:
-    """Every labeled message with its text: real corpus rows, then hand-written ones."""
+def labeled_frame(data_dir: Path, *, written: bool = False) -> pd.DataFrame:
+    """Every labeled real message with its text; with ``written``, then the hand-written ones."""
     labels = pd.read_csv(ROOT / "data/labels.csv", dtype=str, keep_default_na=False)
     texts = texts_by_id(data_dir, set(labels["id"]))
     labels.insert(1, "text", labels["id"].map(texts))
     written_path = ROOT / "data/written.csv"
-    if written_path.exists():
-        written = pd.read_csv(written_path, dtype=str, keep_default_na=False)
-        written = written.assign(source="written", group=written["id"])
-        labels = pd.concat([labels, written[labels.columns.intersection(written.columns)]], ignore_index=True)
+    if written:
+        extra = pd.read_csv(written_path, dtype=str, keep_default_na=False)
+        extra = extra.assign(source="written", group=extra["id"])
+        labels = pd.concat([labels, extra[labels.columns.intersection(extra.columns)]], ignore_index=True)
     return labels.fillna("")
 
 
@@ -42,9 +42,12 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared/data")
     parser.add_argument("--out", type=Path, default=ROOT / "src/emotion_matrix/resources/default_model")
     parser.add_argument("--report", type=Path, default=ROOT / "models/training_report.json")
+    parser.add_argument(
+        "--with-written", action="store_true", help="also train on data/written.csv (it lowered need macro-F1)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    frame = labeled_frame(args.data_dir)
+    frame = labeled_frame(args.data_dir, written=args.with_written)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "labeled.csv"
         frame[["text", "emotion", "need", "group", "keywords"]].to_csv(path, index=False)

@@ -9,6 +9,7 @@ from emotion_matrix.mirroring import EMOTIONS, NEEDS, is_safe_echo
 
 from .conftest import DATA
 
+MAX_REPLY_CHARS = 110
 YES_NO = re.compile("(吗|么|嘛)？$|是不是|能不能|可不可以|好不好|对不对|有没有|是否")
 
 
@@ -130,6 +131,7 @@ def test_property_over_realistic_messages():
         keywords = [k for k in row.keywords.split("|") if k]
         for reply in suggest_replies(_prediction(row.text, row.emotion, row.need, keywords), k=3):
             assert reply.question.endswith("？") and reply.text.endswith(reply.question)
+            assert len(reply.text) <= MAX_REPLY_CHARS
             assert not YES_NO.search(reply.question), reply.question
             if keywords:
                 assert reply.echoed and reply.echoed[0] in row.text and f"“{reply.echoed[0]}”" in reply.text
@@ -145,3 +147,17 @@ def test_red_team_never_echoes_unsafe_text():
         for reply in suggest_replies(_prediction(row.text, "anger", "respect", fragments), k=3):
             unsafe_echoes += any(f in echo or echo in f for f in fragments for echo in reply.echoed)
     assert unsafe_echoes == 0
+
+
+def test_replies_from_the_model_quote_its_safe_keywords(trained_model):
+    """End to end: whenever the model finds a safe keyword, the reply quotes one verbatim."""
+    frame = pd.read_csv(DATA / "mirror_messages.csv", dtype=str, keep_default_na=False)
+    quoted = 0
+    for p in trained_model.predict(frame["text"]):
+        reply = suggest_replies(p, k=1)[0]
+        safe = [k for k in p.keywords if is_safe_echo(k)]
+        assert reply.text.endswith("？")
+        if safe:
+            assert reply.echoed == (safe[0],) and f"“{safe[0]}”" in reply.text and safe[0] in p.text
+            quoted += 1
+    assert quoted > 100

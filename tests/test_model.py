@@ -69,6 +69,11 @@ def test_keywords_follow_the_original_characters(trained_model):
         ("", "empty"),
         ("   \u200b ", "empty"),
         ("好", "ok"),
+        ("😀😀😀", "ok"),
+        ("\u202e退款\u202c", "ok"),
+        ("<script>alert('气死了')</script>", "ok"),
+        ("'; DROP TABLE orders; --", "ok"),
+        ("Café ｶﾀｶﾅ 한국어 退款", "ok"),
     ],
 )
 def test_any_value_gets_a_defined_result(trained_model, value, status):

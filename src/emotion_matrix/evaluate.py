@@ -83,7 +83,7 @@ def evaluate(model: EmotionModel, texts: Iterable[object], labels: object) -> tu
     reports = []
     for name, truth in columns.items():
         got = np.asarray([p.heads[name].label if name in p.heads else "" for p in predictions], dtype=str)
-        labels_ = tuple(sorted(set(truth) | (set(got) - {""})))
+        labels_ = tuple(sorted({str(v) for v in truth} | (set(got) - {""})))
         precision, recall, f1, support = precision_recall_fscore_support(
             truth, got, labels=list(labels_), zero_division=0
         )

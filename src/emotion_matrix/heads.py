@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 DEFAULT_HEADS = ("emotion", "need")
 
@@ -58,13 +61,17 @@ def transposed_coef(head: LogisticRegression) -> sp.csr_matrix:
     return sp.csr_matrix(head.coef_).T.tocsr()
 
 
-def predict_proba(head: LogisticRegression, features: sp.csr_matrix, coef_t: sp.csr_matrix) -> np.ndarray:
+def predict_proba(
+    head: LogisticRegression, features: sp.csr_matrix, coef_t: sp.csr_matrix, temperature: float = 1.0
+) -> np.ndarray:
     """``head.predict_proba(features)`` computed with pre-transposed sparse coefficients.
 
-    Gives the same numbers as scikit-learn (softmax of the decision values; for two
-    classes the logistic function) without re-transposing the coefficients per call.
+    With ``temperature`` 1 it gives the same numbers as scikit-learn (softmax of the
+    decision values; for two classes the logistic function) without re-transposing the
+    coefficients per call; other temperatures divide the decision values first.
     """
     decision = np.asarray((features @ coef_t).todense(), dtype=np.float64) + head.intercept_
+    decision /= temperature
     if decision.shape[1] == 1:
         positive = 1.0 / (1.0 + np.exp(-decision[:, 0]))
         return np.column_stack([1.0 - positive, positive])
@@ -72,3 +79,29 @@ def predict_proba(head: LogisticRegression, features: sp.csr_matrix, coef_t: sp.
     np.exp(decision, out=decision)
     decision /= decision.sum(axis=1, keepdims=True)
     return decision
+
+
+def fit_temperature(head: LogisticRegression, features: sp.csr_matrix, y: np.ndarray, folds: int = 3) -> float:
+    """The temperature that makes the head's probabilities match its accuracy.
+
+    Out-of-fold decision values of a fresh copy of ``head`` are divided by a temperature
+    chosen to minimize the log-loss (temperature scaling); the head itself is unchanged.
+    Returns 1.0 when a class has too few examples for ``folds`` folds.
+    """
+    counts = np.unique(y, return_counts=True)[1]
+    if counts.min() < folds:
+        return 1.0
+    features = sp.csr_matrix(features)
+    active = np.unique(features.indices)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=head.random_state)
+    decision = cross_val_predict(clone(head), features[:, active], y, cv=cv, method="decision_function")
+    if decision.ndim == 1:
+        decision = np.column_stack([-decision / 2, decision / 2])
+    index = np.searchsorted(np.unique(y), y)
+
+    def loss(log_t: float) -> float:
+        z = decision / np.exp(log_t)
+        z -= z.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(y)), index]))
+
+    return float(np.exp(minimize_scalar(loss, bounds=(-3, 3), method="bounded").x))

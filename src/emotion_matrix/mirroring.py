@@ -175,7 +175,7 @@ def is_safe_echo(phrase: str) -> bool:
 
 
 def suggest_replies(
-    prediction: Prediction, *, k: int = 3, templates: Templates | None = None, style: str = "full"
+    prediction: Prediction, *, k: int = 3, templates: Templates | None = None, style: str | None = None
 ) -> tuple[Reply, ...]:
     """Suggest up to ``k`` mirroring replies for one prediction.
 
@@ -188,8 +188,8 @@ def suggest_replies(
         How many replies (at most the number of variants of the cell).
     templates : Templates, optional
         From :func:`load_templates`; the packaged set by default.
-    style : {"full", "brief"}
-        ``"brief"`` leaves out the body: opening plus question.
+    style : {"full", "brief"}, optional
+        ``"full"`` (the default): opening, body and question; ``"brief"`` leaves out the body.
 
     Returns
     -------
@@ -205,6 +205,7 @@ def suggest_replies(
     >>> "“太慢了”" in reply.text, reply.text.endswith("？")
     (True, True)
     """
+    style = style or "full"
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}; got {style!r}")
     if k < 1:

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator
 
 from .errors import DataError, NotFittedError
 from .features import make_char_vectorizer, make_word_vectorizer, word_columns
-from .heads import class_weights, fit_head, make_head, predict_proba, transposed_coef
+from .heads import class_weights, fit_head, fit_temperature, make_head, predict_proba, transposed_coef
 from .normalize import locate, normalize
 from .result import LabelScore, Prediction
 from .segment import segment
@@ -32,7 +32,8 @@ MIN_EXAMPLES = 5
 KEYWORD_HEAD = "emotion"
 NO_KEYWORD_LABEL = "neutral"
 KEYWORD_SHARE = 0.3  # a keyword weighs at least this share of the message's strongest word
-_EXTEND_LEFT = frozenset("不 没 没有 别 太 很 非常 真 真的 超 好 特别 极 最 有点 一点 都 也 还".split())
+_NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从不 未 无".split())
+_EXTEND_LEFT = _NEGATORS | frozenset("太 很 非常 真 真的 超 好 特别 极 最 有点 一点 都 也 还".split())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +58,9 @@ class ModelConfig:
         At most this many keywords per message.
     uncertain_below : float
         A prediction whose first head's probability is below this is flagged ``uncertain``.
+    calibrate : bool
+        Fit a temperature per head on out-of-fold predictions, so that a probability of
+        0.8 is right about 80% of the time (costs three extra fits per head).
     random_state : int
         Seed of the solvers.
 
@@ -75,6 +79,7 @@ class ModelConfig:
     max_chars: int = 2000
     max_keywords: int = 3
     uncertain_below: float = 0.45
+    calibrate: bool = True
     random_state: int = 0
 
     def validate(self) -> None:
@@ -212,6 +217,8 @@ class EmotionModel(BaseEstimator):
         The fitted feature blocks shared by all heads.
     keyword_lexicon_ : tuple of str
         Normalized emotion phrases learned from keyword labels (may be empty).
+    temperatures_ : dict of str to float
+        Each head's calibration temperature (1.0 when ``calibrate`` is off).
     n_train_ : int
         Number of training texts.
 
@@ -275,9 +282,11 @@ class EmotionModel(BaseEstimator):
             format="csr",
         )
         self.heads_ = {}
+        self.temperatures_ = {}
         for name, y in columns.items():
-            head = fit_head(make_head(config.C, config.random_state, config.max_iter), features, y)
-            self.heads_[name] = head
+            head = make_head(config.C, config.random_state, config.max_iter)
+            self.temperatures_[name] = fit_temperature(head, features, y) if config.calibrate else 1.0
+            self.heads_[name] = fit_head(head, features, y)
             logger.info("head %r: %d classes, %d rows", name, len(head.classes_), len(y))
         self.keyword_lexicon_ = _lexicon(keywords) if keywords is not None else ()
         self.n_train_ = len(docs)
@@ -366,7 +375,10 @@ class EmotionModel(BaseEstimator):
         )
         coefs = self._transposed()
         return {
-            name: (tuple(str(c) for c in head.classes_), predict_proba(head, features, coefs[name]))
+            name: (
+                tuple(str(c) for c in head.classes_),
+                predict_proba(head, features, coefs[name], self.temperatures_.get(name, 1.0)),
+            )
             for name, head in self.heads_.items()
         }
 
@@ -533,7 +545,8 @@ def _phrases(
     """The message's emotion phrases, verbatim from the original text, strongest first.
 
     Learned lexicon phrases that push the predicted label come first, then runs of words
-    the model weighs heavily; each is extended left over negation and degree words.
+    the model weighs heavily; a phrase with a word pulling the other way is dropped; each is
+    extended left over negation and degree words.
     """
     starts = []
     offset = 0
@@ -541,11 +554,18 @@ def _phrases(
         offset = doc.text.find(w, offset)
         starts.append(offset)
         offset += len(w)
+    # A negated word counts against its own weight: "不好吃" pushes disappointment.
+    words = doc.words
+    scores = [-v if i and words[i - 1] in _NEGATORS else v for i, v in enumerate(scores)]
     ranked: list[tuple[int, float, int, int]] = []
-    for tier, spans in enumerate((_lexicon_spans(doc.words, lexicon), _weight_spans(doc.words, scores))):
+    for tier, spans in enumerate((_lexicon_spans(words, lexicon), _weight_spans(words, scores))):
+        if tier and ranked:
+            break  # heavily weighted words only stand in when no lexicon phrase was found
         for left, right in spans:
-            weight = sum(scores[left : right + 1])
-            if weight <= 0 or (tier and sum(map(len, doc.words[left : right + 1])) < 2):
+            inner = range(left, right + 1)
+            weight = sum(scores[i] for i in inner)
+            against = any(scores[i] < 0 and words[i] not in _EXTEND_LEFT for i in inner)
+            if weight <= 0 or against or (tier and sum(len(words[i]) for i in inner) < 2):
                 continue
             while left > 0 and doc.words[left - 1] in _EXTEND_LEFT:
                 left -= 1
@@ -558,7 +578,7 @@ def _phrases(
             continue
         phrase = doc.text[starts[left] : starts[right] + len(doc.words[right])]
         verbatim = locate(doc.original, phrase)
-        if verbatim:
+        if verbatim and verbatim not in found:
             found.append(verbatim)
             taken.update(range(left, right + 1))
         if len(found) == limit:

@@ -78,6 +78,7 @@ def save_model(model: EmotionModel, directory: str | os.PathLike, *, extra: dict
         "char": model.char_vectorizer_,
         "heads": model.heads_,
         "keywords": list(model.keyword_lexicon_),
+        "temperatures": dict(model.temperatures_),
     }
     with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as handle:
         tmp = Path(handle.name)
@@ -174,6 +175,7 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
     model.char_vectorizer_ = payload["char"]
     model.heads_ = dict(payload["heads"])
     model.keyword_lexicon_ = tuple(payload["keywords"])
+    model.temperatures_ = {str(k): float(v) for k, v in payload["temperatures"].items()}
     model.n_train_ = int(meta.get("n_train", 0))
     model._keyword_weights = model._lexicon_cache = model._coef_cache = None
     return model
