@@ -92,3 +92,13 @@ def test_python_dash_m(model_dir):
         timeout=120,
     )
     assert result.returncode == 0 and result.stdout.startswith("emotion: ")
+
+
+def test_score_with_dask_engine(tmp_path, tiny_corpus, model_dir, capsys):
+    pytest.importorskip("distributed")
+    for i in range(2):
+        tiny_corpus[["text"]].iloc[i * 42 : (i + 1) * 42].to_csv(tmp_path / f"export{i}.csv", index=False)
+    out = tmp_path / "out.csv"
+    code = main(["score", str(tmp_path / "export*.csv"), "-o", str(out), "--model", model_dir, "--engine", "dask"])
+    assert code == 0 and "scored 84 rows with Dask" in capsys.readouterr().out
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == 84

@@ -19,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from tqdm import tqdm
 
 from .csvio import CsvChunk, atomic_output, iter_csv_chunks, open_csv, write_rows
@@ -67,6 +68,38 @@ def score_texts(
                 row[column] = escape_formula(row[column])
         rows.append(list(row.values()))
     return rows
+
+
+def score_dataframe(
+    frame: pd.DataFrame,
+    model: EmotionModel,
+    *,
+    text_column: str = "text",
+    templates: Templates | None = None,
+    escape: bool = False,
+) -> pd.DataFrame:
+    """A copy of ``frame`` with the ``score_csv`` columns appended, typed for analysis.
+
+    Confidences are floats (NaN where a row has no prediction), ``uncertain`` is boolean,
+    the rest are strings. An empty frame gives the empty result with the right columns
+    and dtypes (what Dask needs as ``meta``).
+    """
+    if text_column not in frame.columns:
+        raise DataError(f"no column {text_column!r}; columns are {list(frame.columns)}. Pass text_column=")
+    columns = score_columns(model)
+    clash = [c for c in columns if c in frame.columns]
+    if clash:
+        raise DataError(f"input already has columns {clash}; rename them before scoring")
+    rows = score_texts(model, frame[text_column].tolist(), templates=templates, escape=escape)
+    added = pd.DataFrame(rows, index=frame.index, columns=columns, dtype=object)
+    for column in columns:
+        if column.endswith("_confidence"):
+            added[column] = pd.to_numeric(added[column], errors="coerce").astype("float64")
+        elif column == "uncertain":
+            added[column] = added[column].astype(bool)
+        else:
+            added[column] = added[column].astype(str)
+    return pd.concat([frame, added], axis=1)
 
 
 def score_columns(model: EmotionModel) -> list[str]:

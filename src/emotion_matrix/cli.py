@@ -46,9 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("score", parents=[common, model_opt, csv_opt, templates_opt], help="score a CSV file")
-    p.add_argument("input", help="CSV file to score")
+    p.add_argument("input", help="CSV file to score (with --engine dask: a file or a glob such as 'exports/*.csv')")
     p.add_argument("-o", "--output", required=True, help="output CSV (UTF-8 with BOM)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default: 1)")
+    p.add_argument("--engine", choices=["local", "dask"], default="local", help="local processes or Dask")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (with --engine dask)")
     p.add_argument("--chunksize", type=int, default=10_000, help="rows per chunk (default: 10000)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.add_argument("--no-escape", action="store_true", help="do not guard generated text against spreadsheet formulas")
@@ -96,6 +98,22 @@ def _print_json(data: object) -> None:
 
 def _score(args: argparse.Namespace) -> None:
     templates = load_templates(args.templates) if args.templates else None
+    if args.engine == "dask":
+        from .dask import score_files
+
+        rows = score_files(
+            args.input,
+            args.output,
+            model=load_model(args.model),
+            text_column=args.text_column,
+            encoding=args.encoding,
+            templates=templates,
+            escape=not args.no_escape,
+            force=args.force,
+            scheduler=args.scheduler,
+        )
+        sys.stdout.write(f"scored {rows} rows with Dask -> {args.output}\n")
+        return
     report = score_csv(
         args.input,
         args.output,
