@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn import config_context
 from sklearn.base import BaseEstimator
 
 from .errors import DataError, NotFittedError
@@ -366,13 +367,15 @@ class EmotionModel(BaseEstimator):
                 name: (tuple(str(c) for c in h.classes_), np.empty((0, len(h.classes_))))
                 for name, h in self.heads_.items()
             }
-        features = sp.hstack(
-            [
-                self.word_vectorizer_.transform([" ".join(d.words) for d in docs]),
-                self._char_block([d.text for d in docs]),
-            ],
-            format="csr",
-        )
+        # Inputs are our own sparse matrices: scikit-learn's per-call checks are skipped (thread-local setting).
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            features = sp.hstack(
+                [
+                    self.word_vectorizer_.transform([" ".join(d.words) for d in docs]),
+                    self._char_block([d.text for d in docs]),
+                ],
+                format="csr",
+            )
         coefs = self._transposed()
         return {
             name: (
