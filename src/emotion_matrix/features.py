@@ -15,6 +15,11 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import Pipeline
 
 
+def _hashed_tfidf(n_features: int, **analysis) -> Pipeline:
+    hashing = HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, dtype=np.float32, **analysis)
+    return Pipeline([("hash", hashing), ("tfidf", TfidfTransformer(sublinear_tf=True))])
+
+
 def make_word_vectorizer(ngram_max: int, n_features: int) -> Pipeline:
     """An unfitted word n-gram TF-IDF over space-joined tokens.
 
@@ -24,22 +29,7 @@ def make_word_vectorizer(ngram_max: int, n_features: int) -> Pipeline:
     >>> X.shape
     (2, 1024)
     """
-    return Pipeline(
-        [
-            (
-                "hash",
-                HashingVectorizer(
-                    token_pattern=r"(?u)\S+",
-                    ngram_range=(1, ngram_max),
-                    n_features=n_features,
-                    alternate_sign=False,
-                    norm=None,
-                    dtype=np.float32,
-                ),
-            ),
-            ("tfidf", TfidfTransformer(sublinear_tf=True)),
-        ]
-    )
+    return _hashed_tfidf(n_features, token_pattern=r"(?u)\S+", ngram_range=(1, ngram_max))
 
 
 def make_char_vectorizer(ngram_max: int, n_features: int) -> Pipeline:
@@ -50,22 +40,7 @@ def make_char_vectorizer(ngram_max: int, n_features: int) -> Pipeline:
     >>> make_char_vectorizer(3, 2**10).fit_transform(["太慢了"]).nnz
     6
     """
-    return Pipeline(
-        [
-            (
-                "hash",
-                HashingVectorizer(
-                    analyzer="char",
-                    ngram_range=(1, ngram_max),
-                    n_features=n_features,
-                    alternate_sign=False,
-                    norm=None,
-                    dtype=np.float32,
-                ),
-            ),
-            ("tfidf", TfidfTransformer(sublinear_tf=True)),
-        ]
-    )
+    return _hashed_tfidf(n_features, analyzer="char", ngram_range=(1, ngram_max))
 
 
 def word_columns(vectorizer: Pipeline, words: list[str]) -> np.ndarray:
