@@ -117,3 +117,42 @@ def test_quoted_multiline_field(tmp_path):
     path.write_bytes('id,text\r\n1,"第一行\n第二行, 有逗号"\r\n'.encode())
     (chunk,) = iter_csv_chunks(path)
     assert chunk.rows == [["1", "第一行\n第二行, 有逗号"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [("太慢了", "gb18030"), ("谢谢", "gb18030"), ("這個產品質量太差了", "big5"), ("很满意", "utf-8")],
+)
+def test_tiny_files_are_detected(tmp_path, text, encoding):
+    path = tmp_path / "in.csv"
+    path.write_bytes(f"text\n{text}\n".encode("gbk" if encoding == "gb18030" else encoding))
+    assert detect_encoding(path) == encoding
+    (chunk,) = iter_csv_chunks(path)
+    assert chunk.column("text") == [text]
+
+
+def test_blank_lines_are_skipped_with_a_warning(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,text\n1,好\n\n\n2,差\n", encoding="utf-8")
+    with pytest.warns(UserWarning, match=r"2 blank lines were skipped \(lines \[3, 4\]\)"):
+        (chunk,) = iter_csv_chunks(path)
+    assert chunk.rows == [["1", "好"], ["2", "差"]]
+
+
+def test_very_long_field(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("id,text\n1," + "长" * 200_000 + "\n", encoding="utf-8")
+    (chunk,) = iter_csv_chunks(path)
+    assert len(chunk.column("text")[0]) == 200_000
+
+
+def test_output_is_readable_by_others(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "out.csv"
+    with atomic_output(out) as handle:
+        handle.write("x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask

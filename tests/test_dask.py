@@ -57,3 +57,14 @@ def test_score_files_matches_score_csv(tmp_path, trained_model, tiny_corpus):
     )
     got = pd.read_csv(tmp_path / "dask.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_score_files_with_empty_first_file_and_multiline_fields(tmp_path, trained_model):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,text\n", encoding="utf-8")
+    (folder / "b.csv").write_text('id,text\n1,"第一行\n第二行，太慢了"\n2,谢谢\n', encoding="utf-8")
+    rows = score_files(str(folder / "*.csv"), tmp_path / "out.csv", model=trained_model)
+    got = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert rows == 2 and got["id"].tolist() == ["1", "2"]
+    assert got["text"].tolist() == ["第一行\n第二行，太慢了", "谢谢"]

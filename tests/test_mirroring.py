@@ -69,6 +69,15 @@ def test_brief_style_is_shorter():
         ("朝阳区建国路88号", False),
         ("[ORDERID_1]", False),
         ("非常非常非常非常非常非常失望", False),
+        ("騙子", False),
+        ("廢物", False),
+        ("腦殘客服", False),
+        ("ＳＢ", False),
+        ("ｓ ｂ", False),
+        ("１３８１２３４５６７８", False),
+        ("气\u202e死了", False),
+        ("太\u200b慢了", False),
+        ("氣死了", True),
     ],
 )
 def test_is_safe_echo(phrase, safe):

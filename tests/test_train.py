@@ -67,3 +67,17 @@ def test_evaluate_reports_confusion(trained_model, tiny_corpus):
 def test_evaluate_unknown_head(trained_model, tiny_corpus):
     with pytest.raises(DataError, match="no head 'intent'"):
         evaluate(trained_model, tiny_corpus["text"], {"intent": tiny_corpus["need"]})
+
+
+def test_bad_rows_are_named_by_csv_row(tmp_path, tiny_corpus):
+    frame = tiny_corpus.copy()
+    frame.loc[5, "need"] = ""
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"no 'need' label in rows \[6\]"):
+        train_from_csv(path, tmp_path / "m", config=SMALL)
+    frame = tiny_corpus.copy()
+    frame.loc[0, "text"] = "  "
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match=r"empty text in rows \[1\]"):
+        train_from_csv(path, tmp_path / "m", config=SMALL)

@@ -7,6 +7,7 @@ when the whole file has been scored.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import itertools
 import logging
@@ -185,6 +186,12 @@ def score_csv(
         raise DataError(f"jobs must be >= 1; got {jobs}")
     if chunksize < 1:
         raise DataError(f"chunksize must be >= 1; got {chunksize}")
+    if len(output_delimiter) != 1:
+        raise DataError(f"the output delimiter must be one character; got {output_delimiter!r}")
+    try:
+        codecs.lookup(output_encoding)
+    except LookupError:
+        raise DataError(f"unknown output encoding {output_encoding!r}; try utf-8-sig, utf-8 or gb18030") from None
     stack = contextlib.ExitStack()
     model.head_names  # noqa: B018 - fail early when unfitted
     started = time.perf_counter()
@@ -219,6 +226,11 @@ def score_csv(
                 executor = stack.enter_context(ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(payload,)))
                 scored = _ordered(executor, batches(), 2 * jobs)
             rows = write_rows(handle, [*first.header, *added], joined(scored), delimiter=output_delimiter)
+        except UnicodeEncodeError as exc:
+            raise DataError(
+                f"the output encoding {output_encoding} cannot write {exc.object[exc.start : exc.end]!r}; "
+                "use utf-8-sig (the default) or gb18030"
+            ) from None
         finally:
             bar.close()
             stack.close()

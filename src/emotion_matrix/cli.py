@@ -20,7 +20,12 @@ from .model import ModelConfig
 from .persist import load_model
 from .train import train_from_csv
 
-logger = logging.getLogger(__name__)
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more; got {number}")
+    return number
 
 
 def _labels(value: str) -> list[str]:
@@ -64,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reply", parents=[common, model_opt, templates_opt], help="suggest mirroring replies")
     p.add_argument("text")
-    p.add_argument("-k", type=int, default=3, help="number of suggestions (default: 3)")
+    p.add_argument("-k", type=_positive, default=3, help="number of suggestions (default: 3)")
     p.add_argument("--brief", action="store_true", help="opening and question only")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -201,8 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 success, 1 error, 2 usage, 130 interrupted)."""
     args = _parser().parse_args(argv)
     _setup_logging(args)
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)  # clean up a half-written output on kill, as on Ctrl-C
+        previous = signal.signal(signal.SIGTERM, _terminate)  # clean up a half-written output on kill, as on Ctrl-C
     try:
         _COMMANDS[args.command](args)
     except EmotionMatrixError as exc:
@@ -211,4 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted; no output was written\n")
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0

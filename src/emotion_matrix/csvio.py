@@ -23,6 +23,8 @@ import pandas as pd
 from charset_normalizer import from_bytes
 
 from .errors import DataError
+from .normalize import normalize
+from .segment import segment
 
 logger = logging.getLogger(__name__)
 
@@ -43,23 +45,57 @@ def _sample(path: Path) -> bytes:
         raise DataError(f"cannot read {path}: {exc.strerror}") from None
 
 
+def _decode(sample: bytes, encoding: str) -> str | None:
+    """The sample decoded, or None when it is not valid in ``encoding`` (a character cut
+    in two at the end of a full sample is allowed)."""
+    try:
+        return sample.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if len(sample) == SAMPLE_BYTES and exc.start >= len(sample) - 3:
+            return sample[: exc.start].decode(encoding, errors="replace")
+        return None
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def _plausibility(text: str) -> float:
+    """Share of the Chinese characters that fall inside dictionary words: real text scores
+    high, the same bytes read in the wrong encoding score near zero."""
+    text = normalize(text[:20_000])
+    total = sum(map(_is_cjk, text))
+    if not total:
+        return 0.0
+    covered = sum(sum(map(_is_cjk, w)) for w in segment(text) if len(w) > 1)
+    return covered / total
+
+
 def detect_encoding(path: str | os.PathLike) -> str:
     """Guess a file's encoding from its first megabyte.
 
-    A byte-order mark decides first; then UTF-8 is tried; then charset-normalizer
-    picks between the legacy Chinese encodings GB18030 (which covers GBK) and Big5.
+    A byte-order mark decides first. UTF-8 that reads as Chinese (or plain ASCII) is
+    taken as it is; otherwise each of UTF-8, GB18030 (which covers GBK) and Big5 that
+    decodes the sample is tried, and the one whose Chinese characters best form
+    dictionary words wins. charset-normalizer decides when none of them decodes.
     """
     sample = _sample(Path(path))
     for bom, name in _BOMS:
         if sample.startswith(bom):
             return name
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as exc:
-        if exc.start >= len(sample) - 3 and len(sample) == SAMPLE_BYTES:
-            return "utf-8"  # the sample cut a character in two
-    best = from_bytes(sample, cp_isolation=list(_LEGACY)).best()
+    text = _decode(sample, "utf-8")
+    if text is not None:
+        wide = [c for c in text if not c.isascii()]
+        if not wide or sum(map(_is_cjk, wide)) >= 0.5 * len(wide):
+            return "utf-8"
+    scores = {}
+    for encoding in ("utf-8", *_LEGACY):
+        decoded = text if encoding == "utf-8" else _decode(sample, encoding)
+        if decoded is not None:
+            scores[encoding] = _plausibility(decoded)
+    if scores:
+        return max(scores, key=scores.get)
+    best = from_bytes(sample).best()
     return best.encoding if best is not None else "gb18030"
 
 
@@ -113,8 +149,9 @@ def iter_csv_chunks(
 ) -> Iterator[CsvChunk]:
     """Yield the data rows of a CSV file in chunks, fields exactly as written.
 
-    Quoted fields may span lines. A row with fewer fields than the header is padded with
-    empty fields and reported in a warning naming its row; a row with more fields is an error.
+    Quoted fields may span lines; blank lines are skipped with a warning naming them. A row
+    with fewer fields than the header is padded with empty fields and reported in a warning
+    naming its row; a row with more fields is an error. Rows are numbered from 1 after the header.
 
     Raises
     ------
@@ -139,9 +176,15 @@ def iter_csv_chunks(
         width = len(header)
         rows: list[list[str]] = []
         short: list[int] = []
-        first = number = 1
+        blank: list[int] = []
+        first, number = 1, 0
+        csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # one long message must not stop a run
         try:
-            for number, row in enumerate(reader, start=1):
+            for row in reader:
+                if not row:
+                    blank.append(reader.line_num)
+                    continue
+                number += 1
                 if len(row) != width:
                     if len(row) > width:
                         raise DataError(
@@ -159,9 +202,15 @@ def iter_csv_chunks(
                 f"{path} is not valid {encoding} after row {number} ({exc.reason}); pass the right --encoding"
             ) from None
         except csv.Error as exc:
-            raise DataError(f"{path}: row {number} (line {reader.line_num}) cannot be parsed: {exc}") from None
+            raise DataError(f"{path}: row {number + 1} (line {reader.line_num}) cannot be parsed: {exc}") from None
         if rows or first == 1:
             yield CsvChunk(header, rows, first)
+    if blank:
+        warnings.warn(
+            f"{path}: {len(blank)} blank lines were skipped (lines {blank[:10]}); they hold no row",
+            UserWarning,
+            stacklevel=2,
+        )
     if short:
         warnings.warn(
             f"{path}: {len(short)} rows have fewer fields than the header (rows {short[:10]}); "
@@ -239,6 +288,9 @@ def atomic_output(
     try:
         with handle:
             yield handle
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)  # a temporary file is private; the output is not
         os.replace(handle.name, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -84,15 +84,18 @@ def score_files(
     escape: bool = True,
     force: bool = False,
     scheduler: str | None = None,
-    blocksize: str = "16MB",
+    blocksize: str | None = None,
     window: int = 8,
 ) -> int:
     """Score every CSV file matching ``pattern`` into one UTF-8 (with BOM) CSV file.
 
-    Files are read by ``dask.dataframe.read_csv`` (one header each, fields as strings) and
-    scored on the local machine or, with ``scheduler`` (e.g. ``"tcp://10.0.0.5:8786"``),
-    on a Dask cluster, ``window`` partitions at a time (memory stays bounded). Rows keep
-    file and row order. Returns the number of rows written.
+    Files are read by ``dask.dataframe.read_csv`` (one header each, fields as strings; by
+    default one partition per file, so quoted fields may span lines; a ``blocksize`` such
+    as ``"64MB"`` splits large files but needs single-line fields) and scored on the local
+    machine or, with ``scheduler`` (e.g. ``"tcp://10.0.0.5:8786"``), on a Dask cluster,
+    ``window`` partitions at a time. Rows keep file and row order. Unlike ``score_csv``,
+    repeated header names are renamed by pandas (``id``, ``id.1``). Returns the number of
+    rows written.
     """
     dask, dd = _require_dask()
     import glob
@@ -100,7 +103,13 @@ def score_files(
     files = sorted(glob.glob(pattern))
     if not files:
         raise DataError(f"no files match {pattern!r}")
-    encoding, delimiter = open_csv(files[0], encoding)
+    formats = {path: open_csv(path, encoding) for path in files}
+    if len(set(formats.values())) > 1:
+        raise DataError(
+            f"the files differ in encoding or delimiter ({sorted(set(formats.values()))}); "
+            "score them separately or pass --encoding"
+        )
+    encoding, delimiter = formats[files[0]]
     ddf = dd.read_csv(
         files, sep=delimiter, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding, blocksize=blocksize
     )
@@ -113,11 +122,13 @@ def score_files(
     try:
         with atomic_output(output, force=force, inputs=files) as handle:
             rows = 0
+            header = True
             parts = scored.to_delayed()
             for start in range(0, len(parts), window):
                 for frame in dask.compute(*parts[start : start + window]):
-                    frame.to_csv(handle, index=False, header=start == 0 and rows == 0, lineterminator="\r\n")
+                    frame.to_csv(handle, index=False, header=header, lineterminator="\r\n")
                     rows += len(frame)
+                    header = False
     finally:
         if client is not None:
             client.close()

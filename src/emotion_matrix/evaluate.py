@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from .errors import DataError
-from .model import EmotionModel, _label_columns
+from .model import EmotionModel, label_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +75,7 @@ def evaluate(model: EmotionModel, texts: Iterable[object], labels: object) -> tu
         A label column names a head the model does not have.
     """
     texts = list(texts)
-    columns = _label_columns(labels, len(texts), for_training=False)
+    columns = label_columns(labels, len(texts), for_training=False)
     unknown = [c for c in columns if c not in model.head_names]
     if unknown:
         raise DataError(f"the model has no head {unknown[0]!r}; its heads are {list(model.head_names)}")

@@ -9,8 +9,6 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-DEFAULT_HEADS = ("emotion", "need")
-
 
 def make_head(C: float, random_state: int, max_iter: int = 1000) -> LogisticRegression:
     """An unfitted head: a multinomial logistic regression with balanced class weights.

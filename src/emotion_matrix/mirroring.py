@@ -6,8 +6,8 @@ no keyword can be quoted safely, one that does not (``plain``); a ``body`` that 
 the feeling and the need; and an open ``question``. Keywords that are insults,
 profanity or personal data are never quoted.
 
-Works on :class:`~emotion_matrix.result.Prediction` values only, so it can be used and
-tested without a trained model.
+Works on :class:`~emotion_matrix.result.Prediction` values only (no scikit-learn, no
+segmenter), so it can be used and tested without a trained model.
 """
 
 from __future__ import annotations
@@ -16,21 +16,22 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 from .errors import TemplateError
-from .result import Prediction, Reply
+from .normalize import normalize
+from .result import EMOTIONS, NEEDS, Prediction, Reply
 
-EMOTIONS = ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "neutral")
-NEEDS = ("efficiency", "fairness", "respect", "reliability", "information", "security", "other")
 PARTS = ("echo", "plain", "body", "question")
 STYLES = ("full", "brief")
 MAX_ECHO_CHARS = 12
 _HANDLE = re.compile(r"[A-Za-z0-9_.-]*(?:[A-Za-z][A-Za-z0-9.-]*[0-9_]|[0-9_][A-Za-z0-9.-]*[A-Za-z])[A-Za-z0-9_.-]*")
 _SLOT = re.compile(r"\{([^{}]*)\}")
+_INVISIBLE = {"Cc", "Cf", "Cs", "Co", "Cn"}  # control, format (zero-width, bidi), surrogate, private, unassigned
 _PERSONAL = re.compile(
     r"\d{4,}|[0-9a-zA-Z._%+-]+@[0-9a-zA-Z.-]+|@\S+|\[[^\]]*\]|https?://|www\.|"
     r"(省|市|区|县|镇|路|街|巷|号|栋|楼|单元|室).*\d|\d.*(省|市|区|县|镇|路|街|巷|号|栋|楼|单元|室)"
@@ -153,6 +154,8 @@ def _looks_like_name(squeezed: str) -> bool:
 def is_safe_echo(phrase: str) -> bool:
     """Whether a phrase may be quoted back: short, no insult or profanity, no personal data.
 
+    The phrase is first put in canonical form (full-width to half-width, traditional to
+    simplified), and phrases with invisible control or direction characters are refused.
     Insults are matched after dropping spaces and symbols; personal data means digit runs,
     e-mail addresses, @handles, ids mixing letters with digits, addresses with numbers,
     masked fields such as ``[ORDERID_1]`` and 2-3 character phrases shaped like a name.
@@ -162,12 +165,14 @@ def is_safe_echo(phrase: str) -> bool:
     >>> is_safe_echo("太慢了"), is_safe_echo("垃圾客服"), is_safe_echo("13812345678")
     (True, False, False)
     """
-    squeezed = _squeeze(phrase)
+    if not 0 < len(phrase) <= MAX_ECHO_CHARS or any(unicodedata.category(c) in _INVISIBLE for c in phrase):
+        return False
+    canonical = normalize(phrase)  # full-width to half-width, traditional to simplified
+    squeezed = _squeeze(canonical)
     return (
-        0 < len(phrase) <= MAX_ECHO_CHARS
-        and bool(squeezed)
-        and not _PERSONAL.search(phrase)
-        and not _HANDLE.search(phrase)
+        bool(squeezed)
+        and not _PERSONAL.search(canonical)
+        and not _HANDLE.search(canonical)
         and not re.search(r"\d{4,}", squeezed)
         and not any(word in squeezed for word in _word_list("unsafe_words.txt"))
         and not _looks_like_name(squeezed)

@@ -24,7 +24,7 @@ from .errors import DataError, NotFittedError
 from .features import make_char_vectorizer, make_word_vectorizer, word_columns
 from .heads import class_weights, fit_head, fit_temperature, make_head, predict_proba, transposed_coef
 from .normalize import locate, normalize
-from .result import LabelScore, Prediction
+from .result import TAXONOMY, LabelScore, Prediction
 from .segment import segment
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,8 @@ def _is_nan(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
-def _label_columns(labels: object, n_rows: int, *, for_training: bool = True) -> dict[str, np.ndarray]:
+def label_columns(labels: object, n_rows: int, *, for_training: bool = True) -> dict[str, np.ndarray]:
+    """Label columns as ``{head: array of str}``, checked; ``for_training`` adds the class-count checks."""
     if isinstance(labels, pd.DataFrame):
         columns = {str(c): labels[c].to_numpy() for c in labels.columns}
     elif isinstance(labels, pd.Series):
@@ -165,12 +166,6 @@ def _label_columns(labels: object, n_rows: int, *, for_training: bool = True) ->
                 stacklevel=3,
             )
     return {name: np.asarray(values, dtype=str) for name, values in columns.items()}
-
-
-TAXONOMY = {
-    "emotion": ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "neutral"),
-    "need": ("efficiency", "fairness", "respect", "reliability", "information", "security", "other"),
-}
 
 
 def _warn_conflicts(docs: Sequence[_Doc], columns: dict[str, np.ndarray]) -> None:
@@ -271,35 +266,42 @@ class EmotionModel(BaseEstimator):
         bad = [i for i, d in enumerate(docs) if d.status in ("empty", "not_text")]
         if bad:
             raise DataError(f"training texts must be non-empty strings; rows {bad[:10]} are empty or not text")
-        columns = _label_columns(labels, len(docs))
+        columns = label_columns(labels, len(docs))
         _warn_conflicts(docs, columns)
-        self.word_vectorizer_ = make_word_vectorizer(config.word_ngram_max, config.word_features)
-        self.char_vectorizer_ = make_char_vectorizer(max(config.char_ngram_max, 1), config.char_features)
-        features = sp.hstack(
-            [
-                self.word_vectorizer_.fit_transform([" ".join(d.words) for d in docs]),
-                self._char_block([d.text for d in docs], fit=True),
-            ],
-            format="csr",
+        # The new state is built in locals and published at the end, so a model that is
+        # refit while other threads predict never mixes old and new parts.
+        word = make_word_vectorizer(config.word_ngram_max, config.word_features)
+        char = make_char_vectorizer(max(config.char_ngram_max, 1), config.char_features)
+        texts = [d.text for d in docs]
+        char_block = (
+            char.fit_transform(texts)
+            if config.char_ngram_max
+            else sp.csr_matrix((len(docs), config.char_features), dtype=np.float32)
         )
-        self.heads_ = {}
-        self.temperatures_ = {}
+        features = sp.hstack([word.fit_transform([" ".join(d.words) for d in docs]), char_block], format="csr")
+        heads, temperatures = {}, {}
         for name, y in columns.items():
             head = make_head(config.C, config.random_state, config.max_iter)
-            self.temperatures_[name] = fit_temperature(head, features, y) if config.calibrate else 1.0
-            self.heads_[name] = fit_head(head, features, y)
+            temperatures[name] = fit_temperature(head, features, y) if config.calibrate else 1.0
+            heads[name] = fit_head(head, features, y)
             logger.info("head %r: %d classes, %d rows", name, len(head.classes_), len(y))
-        self.keyword_lexicon_ = _lexicon(keywords) if keywords is not None else ()
-        self.n_train_ = len(docs)
-        self._keyword_weights = self._lexicon_cache = self._coef_cache = None
+        self.__dict__.update(
+            word_vectorizer_=word,
+            char_vectorizer_=char,
+            heads_=heads,
+            temperatures_=temperatures,
+            keyword_lexicon_=_lexicon(keywords) if keywords is not None else (),
+            n_train_=len(docs),
+            _keyword_weights=None,
+            _lexicon_cache=None,
+            _coef_cache=None,
+        )
         return self
 
-    def _char_block(self, texts: list[str], *, fit: bool = False) -> sp.csr_matrix:
+    def _char_block(self, texts: list[str]) -> sp.csr_matrix:
         config = self._config()
         if config.char_ngram_max == 0:
             return sp.csr_matrix((len(texts), config.char_features), dtype=np.float32)
-        if fit:
-            return self.char_vectorizer_.fit_transform(texts)
         return self.char_vectorizer_.transform(texts)
 
     def _config(self) -> ModelConfig:
@@ -467,7 +469,7 @@ class EmotionModel(BaseEstimator):
     def score(self, texts: Iterable[object], labels: object = None) -> float:
         """Mean accuracy over all heads (the score ``GridSearchCV`` maximizes by default)."""
         predictions = self.predict(texts)
-        columns = _label_columns(labels, len(predictions), for_training=False)
+        columns = label_columns(labels, len(predictions), for_training=False)
         accuracies = []
         for name, y in columns.items():
             got = [p.heads[name].label if name in p.heads else "" for p in predictions]

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import warnings
 import zipfile
 from dataclasses import fields
@@ -40,7 +39,8 @@ def _version(package: str) -> str:
         return "unknown"
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -80,24 +80,27 @@ def save_model(model: EmotionModel, directory: str | os.PathLike, *, extra: dict
         "keywords": list(model.keyword_lexicon_),
         "temperatures": dict(model.temperatures_),
     }
-    with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as handle:
-        tmp = Path(handle.name)
+    # Both files are written in full next to their targets, then renamed: an interrupted save
+    # leaves the previous model in place.
+    tmp_model = directory / f".{MODEL_FILE}.tmp"
+    tmp_meta = directory / f".{META_FILE}.tmp"
     try:
-        sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        tmp.chmod(0o644)
-        os.replace(tmp, directory / MODEL_FILE)
+        sio.dump(payload, tmp_model, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "versions": {p: _version(p) for p in ("emotion-matrix", "scikit-learn", "skops", "rjieba", "numpy")},
+            "config": model._config().to_dict(),
+            "heads": {name: [str(c) for c in model.heads_[name].classes_] for name in names},
+            "n_train": model.n_train_,
+            "model_sha256": file_sha256(tmp_model),
+            **(extra or {}),
+        }
+        tmp_meta.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp_model, directory / MODEL_FILE)
+        os.replace(tmp_meta, directory / META_FILE)
     finally:
-        tmp.unlink(missing_ok=True)
-    meta = {
-        "format_version": FORMAT_VERSION,
-        "versions": {p: _version(p) for p in ("emotion-matrix", "scikit-learn", "skops", "rjieba", "numpy")},
-        "config": model._config().to_dict(),
-        "heads": {name: list(model.heads_[name].classes_) for name in names},
-        "n_train": model.n_train_,
-        "model_sha256": _sha256(directory / MODEL_FILE),
-        **(extra or {}),
-    }
-    (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp_model.unlink(missing_ok=True)
+        tmp_meta.unlink(missing_ok=True)
     logger.info("saved model with heads %s to %s", list(names), directory)
     return directory
 
@@ -145,7 +148,7 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
     directory = Path(directory) if directory is not None else default_model_path()
     meta = read_meta(directory)
     model_path = directory / MODEL_FILE
-    if _sha256(model_path) != meta.get("model_sha256"):
+    if file_sha256(model_path) != meta.get("model_sha256"):
         raise ModelFormatError(
             f"{model_path} does not match the SHA-256 in {META_FILE}: the file was changed or truncated. "
             "Restore it or re-train the model"

@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-STATUSES = ("ok", "truncated", "empty", "not_text")
+EMOTIONS = ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "neutral")
+NEEDS = ("efficiency", "fairness", "respect", "reliability", "information", "security", "other")
+TAXONOMY = {"emotion": EMOTIONS, "need": NEEDS}  # the taxonomy's labels of the two default heads
 
 
 @dataclass(frozen=True, slots=True)

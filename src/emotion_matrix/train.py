@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from .csvio import read_labeled_csv
 from .errors import DataError
 from .evaluate import HeadReport, evaluate, keyword_agreement
 from .model import EmotionModel, ModelConfig
-from .persist import save_model
+from .persist import file_sha256, save_model
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +64,15 @@ def split_rows(
     return train_test_split(index, test_size=test_size, random_state=random_state, stratify=stratify)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _check_rows(path: Path, texts: list[str], labels: pd.DataFrame) -> None:
+    """Name the CSV rows (1 = first row after the header) that cannot be trained on."""
+    empty = [i + 1 for i, t in enumerate(texts) if not t.strip()]
+    if empty:
+        raise DataError(f"{path}: empty text in rows {empty[:10]} (counted from 1 after the header); fill or drop them")
+    for column in labels.columns:
+        missing = [i + 1 for i, v in enumerate(labels[column]) if not v.strip()]
+        if missing:
+            raise DataError(f"{path}: no {column!r} label in rows {missing[:10]} (counted from 1 after the header)")
 
 
 def train_from_csv(
@@ -126,6 +132,7 @@ def train_from_csv(
         path, text_column=text_column, label_columns=label_columns, extra_columns=extra, encoding=encoding
     )
     labels = frame[list(label_columns)]
+    _check_rows(path, texts, labels)
     logger.info("read %d labeled rows from %s", len(frame), path)
     if test_size > 0:
         groups = frame[group_column].tolist() if group_column else None
@@ -150,7 +157,7 @@ def train_from_csv(
             keyword_scores = keyword_agreement(model, [texts[i] for i in test], [keywords[i] for i in test])
     if refit and len(test):
         model = fit(np.arange(len(frame)))
-    digest = _sha256(path)
+    digest = file_sha256(path)
     save_model(
         model,
         out_dir,
