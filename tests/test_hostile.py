@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emotion_matrix import save_model, suggest_replies
+from emotion_matrix import LabelScore, Prediction, save_model, suggest_replies
+from emotion_matrix.mirroring import EMOTIONS, NEEDS, is_safe_echo
 from emotion_matrix.normalize import normalize
 from emotion_matrix.segment import segment
 
@@ -25,7 +26,7 @@ TEXT = st.text(
     ),
     max_size=80,
 )
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @SETTINGS
@@ -55,6 +56,16 @@ def test_predict_any_values(trained_model, values):
             assert p.text == value and all(k in value for k in p.keywords)
         for reply in suggest_replies(p, k=2):
             assert reply.text.endswith("？")
+
+
+@SETTINGS
+@given(TEXT, st.lists(TEXT, max_size=4), st.sampled_from(EMOTIONS), st.sampled_from(NEEDS))
+def test_suggest_replies_any_keywords(text, keywords, emotion, need):
+    p = Prediction(text, {"emotion": LabelScore(emotion, 0.9, ()), "need": LabelScore(need, 0.9, ())}, tuple(keywords))
+    for reply in suggest_replies(p, k=3):
+        assert reply.text.endswith("？") and reply.text.endswith(reply.question)
+        assert all(is_safe_echo(e) and e in keywords for e in reply.echoed)
+        assert len(reply.text) <= 110
 
 
 def test_five_megabyte_message(trained_model):

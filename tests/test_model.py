@@ -215,3 +215,17 @@ def test_conflicting_duplicates_warn_with_rows():
     labels = {"emotion": ["anger", "satisfaction", "neutral", "satisfaction", "anger", "satisfaction"]}
     with pytest.warns(UserWarning, match=r"row pairs \[\(0, 2\)\]"):
         EmotionModel(SMALL).fit(texts, labels)
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("氣死我了，服務態度太差了！", "气死我了，服务态度太差了！"),
+        ("為什麼還沒發貨？", "为什么还没发货？"),
+        ("謝謝，很滿意", "谢谢，很满意"),
+    ],
+)
+def test_traditional_scores_like_simplified(trained_model, traditional, simplified):
+    a, b = trained_model.predict([traditional, simplified])
+    assert a.heads == b.heads
+    assert len(a.keywords) == len(b.keywords) and all(k in traditional for k in a.keywords)

@@ -94,3 +94,17 @@ def test_version_drift_warns_and_loads(saved, tiny_corpus):
 def test_copy_of_folder_loads(saved, tmp_path):
     copy = shutil.copytree(saved, tmp_path / "copy")
     assert load_model(copy).head_names == ("emotion", "need")
+
+
+def test_joblib_file_in_place_of_model_is_refused(saved, tmp_path):
+    joblib = pytest.importorskip("joblib")
+    import hashlib
+
+    target = tmp_path / "pwned"
+    joblib.dump(_Exploit(str(target)), saved / MODEL_FILE)
+    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
+    meta["model_sha256"] = hashlib.sha256((saved / MODEL_FILE).read_bytes()).hexdigest()
+    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="not a skops model file"):
+        load_model(saved)
+    assert not target.exists()
