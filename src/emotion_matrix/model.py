@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator
 from .errors import DataError, NotFittedError
 from .features import make_char_vectorizer, make_word_vectorizer, word_columns
 from .heads import class_weights, fit_head, fit_temperature, make_head, predict_proba, transposed_coef
+from .keywords import is_word, keyword_spans
 from .normalize import locate, normalize
 from .result import TAXONOMY, LabelScore, Prediction
 from .segment import segment
@@ -32,9 +33,6 @@ logger = logging.getLogger(__name__)
 MIN_EXAMPLES = 5
 KEYWORD_HEAD = "emotion"
 NO_KEYWORD_LABEL = "neutral"
-KEYWORD_SHARE = 0.3  # a keyword weighs at least this share of the message's strongest word
-_NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从不 未 无".split())
-_EXTEND_LEFT = _NEGATORS | frozenset("太 很 非常 真 真的 超 好 特别 极 最 有点 一点 都 也 还".split())
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -408,7 +406,7 @@ class EmotionModel(BaseEstimator):
         vocabulary = sorted({w for i in todo for w in docs[i].words})
         index = {w: k for k, w in enumerate(vocabulary)}
         columns = word_columns(self.word_vectorizer_, vocabulary)
-        usable = (columns >= 0) & np.fromiter((_is_word(w) for w in vocabulary), bool, len(vocabulary))
+        usable = (columns >= 0) & np.fromiter((is_word(w) for w in vocabulary), bool, len(vocabulary))
         columns = np.where(usable, columns, 0)
         idf = self.word_vectorizer_.named_steps["tfidf"].idf_
         table = self._weights_by_class(head_name)[:, columns] * (idf[columns] * usable)
@@ -490,95 +488,27 @@ def _label_score(classes: tuple[str, ...], row: np.ndarray) -> LabelScore:
     return LabelScore(label=distribution[0][0], probability=distribution[0][1], distribution=distribution)
 
 
-def _is_word(word: str) -> bool:
-    return any(c.isalnum() for c in word)
-
-
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
     phrases = set()
     for value in keywords:
         items = value.split("|") if isinstance(value, str) else (value or ())
         phrases.update(normalize(k) for k in items if isinstance(k, str))
-    return tuple(sorted(p for p in phrases if _is_word(p)))
-
-
-def _lexicon_spans(words: tuple[str, ...], lexicon: tuple[frozenset[str], frozenset[str]]) -> list[tuple[int, int]]:
-    """Non-overlapping runs of words that spell a lexicon phrase, longest first at each word."""
-    phrases, prefixes = lexicon
-    spans = []
-    i = 0
-    while i < len(words):
-        best = -1
-        text = ""
-        for j in range(i, len(words)):
-            text += words[j]
-            if text not in prefixes:
-                break
-            if text in phrases:
-                best = j
-        if best >= 0:
-            spans.append((i, best))
-            i = best + 1
-        else:
-            i += 1
-    return spans
-
-
-def _weight_spans(words: tuple[str, ...], scores: list[float]) -> list[tuple[int, int]]:
-    """Runs of words that each weigh at least ``KEYWORD_SHARE`` of the strongest word."""
-    floor = KEYWORD_SHARE * max(scores, default=0.0)
-    spans = []
-    i = 0
-    while i < len(words):
-        if scores[i] <= 0 or scores[i] < floor:
-            i += 1
-            continue
-        j = i
-        while j + 1 < len(words) and scores[j + 1] > 0 and scores[j + 1] >= floor and _is_word(words[j + 1]):
-            j += 1
-        spans.append((i, j))
-        i = j + 1
-    return spans
+    return tuple(sorted(p for p in phrases if is_word(p)))
 
 
 def _phrases(
-    doc: _Doc,
-    scores: list[float],
-    limit: int,
-    lexicon: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+    doc: _Doc, scores: list[float], limit: int, lexicon: tuple[frozenset[str], frozenset[str]]
 ) -> tuple[str, ...]:
-    """The message's emotion phrases, verbatim from the original text, strongest first.
-
-    Learned lexicon phrases that push the predicted label come first, then runs of words
-    the model weighs heavily; a phrase with a word pulling the other way is dropped; each is
-    extended left over negation and degree words.
-    """
+    """The message's keyword phrases, verbatim from the original text, strongest first."""
     starts = []
     offset = 0
     for w in doc.words:
         offset = doc.text.find(w, offset)
         starts.append(offset)
         offset += len(w)
-    # A negated word counts against its own weight: "不好吃" pushes disappointment.
-    words = doc.words
-    scores = [-v if i and words[i - 1] in _NEGATORS else v for i, v in enumerate(scores)]
-    ranked: list[tuple[int, float, int, int]] = []
-    for tier, spans in enumerate((_lexicon_spans(words, lexicon), _weight_spans(words, scores))):
-        if tier and ranked:
-            break  # heavily weighted words only stand in when no lexicon phrase was found
-        for left, right in spans:
-            inner = range(left, right + 1)
-            weight = sum(scores[i] for i in inner)
-            against = any(scores[i] < 0 and words[i] not in _EXTEND_LEFT for i in inner)
-            if weight <= 0 or against or (tier and sum(len(words[i]) for i in inner) < 2):
-                continue
-            while left > 0 and doc.words[left - 1] in _EXTEND_LEFT:
-                left -= 1
-            ranked.append((tier, -weight, left, right))
-    ranked.sort()
     found: list[str] = []
     taken: set[int] = set()
-    for _, _, left, right in ranked:
+    for left, right in keyword_spans(doc.words, scores, *lexicon):
         if taken & set(range(left, right + 1)):
             continue
         phrase = doc.text[starts[left] : starts[right] + len(doc.words[right])]
