@@ -1,3 +1,4 @@
+import hashlib
 import json
 import pickle
 import shutil
@@ -60,24 +61,26 @@ class _Exploit:
         return (open, (self.target, "w"))
 
 
-def test_pickle_in_place_of_model_never_runs(saved, tmp_path):
-    """A malicious pickle with a matching checksum is refused, and its code never runs."""
-    target = tmp_path / "pwned"
-    (saved / MODEL_FILE).write_bytes(pickle.dumps(_Exploit(str(target))))
+def _edit_meta(saved, **changes):
     meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
-    import hashlib
-
-    meta["model_sha256"] = hashlib.sha256((saved / MODEL_FILE).read_bytes()).hexdigest()
+    meta.update(changes)
     (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+
+@pytest.mark.parametrize("dump", [pickle.dump, pytest.importorskip("joblib").dump])
+def test_pickle_or_joblib_in_place_of_model_never_runs(saved, tmp_path, dump):
+    """A malicious pickle (or joblib file) with a matching checksum is refused, and its code never runs."""
+    target = tmp_path / "pwned"
+    with (saved / MODEL_FILE).open("wb") as handle:
+        dump(_Exploit(str(target)), handle)
+    _edit_meta(saved, model_sha256=hashlib.sha256((saved / MODEL_FILE).read_bytes()).hexdigest())
     with pytest.raises(ModelFormatError, match="not a skops model file"):
         load_model(saved)
     assert not target.exists()
 
 
 def test_future_format_is_refused(saved):
-    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
-    meta["format_version"] = 99
-    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    _edit_meta(saved, format_version=99)
     with pytest.raises(ModelFormatError, match="format_version 99"):
         load_model(saved)
 
@@ -94,17 +97,3 @@ def test_version_drift_warns_and_loads(saved, tiny_corpus):
 def test_copy_of_folder_loads(saved, tmp_path):
     copy = shutil.copytree(saved, tmp_path / "copy")
     assert load_model(copy).head_names == ("emotion", "need")
-
-
-def test_joblib_file_in_place_of_model_is_refused(saved, tmp_path):
-    joblib = pytest.importorskip("joblib")
-    import hashlib
-
-    target = tmp_path / "pwned"
-    joblib.dump(_Exploit(str(target)), saved / MODEL_FILE)
-    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
-    meta["model_sha256"] = hashlib.sha256((saved / MODEL_FILE).read_bytes()).hexdigest()
-    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ModelFormatError, match="not a skops model file"):
-        load_model(saved)
-    assert not target.exists()
