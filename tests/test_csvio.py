@@ -156,3 +156,11 @@ def test_output_is_readable_by_others(tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_estimate_rows(tmp_path, encoding):
+    from emotion_matrix.csvio import estimate_rows
+
+    path = _write(tmp_path / "in.csv", encoding)
+    assert estimate_rows(path, encoding) == len(ROWS)

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from .csvio import CsvChunk, atomic_output, iter_csv_chunks, open_csv, write_rows
+from .csvio import CsvChunk, atomic_output, estimate_rows, iter_csv_chunks, open_csv, write_rows
 from .errors import DataError
 from .mirroring import Templates, suggest_replies
 from .model import EmotionModel
@@ -209,7 +209,14 @@ def score_csv(
             held.append(chunk)
             yield chunk.column(text_column)
 
-    bar = tqdm(unit=" rows", disable=not progress, mininterval=0.5, dynamic_ncols=True, desc="scoring")
+    bar = tqdm(
+        total=estimate_rows(source, encoding) if progress else None,
+        unit=" rows",
+        disable=not progress,
+        mininterval=0.5,
+        dynamic_ncols=True,
+        desc="scoring",
+    )
 
     def joined(scored: Iterator[list[list[object]]]) -> Iterator[list[list[object]]]:
         for new in scored:
@@ -232,6 +239,9 @@ def score_csv(
                 "use utf-8-sig (the default) or gb18030"
             ) from None
         finally:
+            if bar.total is not None and bar.n != bar.total:
+                bar.total = bar.n  # the estimate counted line breaks inside quoted fields
+                bar.refresh()
             bar.close()
             stack.close()
     seconds = time.perf_counter() - started
