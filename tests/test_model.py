@@ -199,6 +199,8 @@ def test_score_frame_appends_columns(trained_model):
     assert list(out.columns[:2]) == ["id", "内容"] and list(out.index) == [10, 11, 12]
     assert list(out.columns[2:]) == trained_model.output_columns()
     assert out.loc[11, "status"] == "not_text" and out.loc[11, "emotion"] == ""
+    assert math.isnan(out.loc[11, "emotion_confidence"]) and 0 < out.loc[10, "emotion_confidence"] <= 1
+    assert out["uncertain"].dtype == bool
     with pytest.raises(DataError, match="no column 'text'"):
         trained_model.score_frame(frame)
 

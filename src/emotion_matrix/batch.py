@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .csvio import CsvChunk, atomic_output, estimate_rows, iter_csv_chunks, open_csv, write_rows
 from .errors import DataError
 from .mirroring import Templates, suggest_replies
-from .model import EmotionModel
+from .model import EmotionModel, append_columns, frame_texts
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,10 @@ def escape_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def _first_reply(prediction, templates: Templates | None) -> str:
+    return suggest_replies(prediction, k=1, templates=templates)[0].text if prediction.heads else ""
+
+
 def score_texts(
     model: EmotionModel, texts: list[object], *, templates: Templates | None = None, escape: bool = True
 ) -> list[list[object]]:
@@ -63,7 +67,7 @@ def score_texts(
     rows = []
     for p in model.predict(texts):
         row = p.to_row(names)
-        row["reply"] = suggest_replies(p, k=1, templates=templates)[0].text if p.heads else ""
+        row["reply"] = _first_reply(p, templates)
         if escape:
             for column in GENERATED_TEXT:
                 row[column] = escape_formula(row[column])
@@ -81,26 +85,15 @@ def score_dataframe(
 ) -> pd.DataFrame:
     """A copy of ``frame`` with the ``score_csv`` columns appended, typed for analysis.
 
-    Confidences are floats (NaN where a row has no prediction), ``uncertain`` is boolean,
-    the rest are strings. An empty frame gives the empty result with the right columns
-    and dtypes (what Dask needs as ``meta``).
+    :meth:`EmotionModel.prediction_frame` plus ``reply``. An empty frame gives the empty
+    result with the right columns and dtypes (what Dask needs as ``meta``).
     """
-    if text_column not in frame.columns:
-        raise DataError(f"no column {text_column!r}; columns are {list(frame.columns)}. Pass text_column=")
-    columns = score_columns(model)
-    clash = [c for c in columns if c in frame.columns]
-    if clash:
-        raise DataError(f"input already has columns {clash}; rename them before scoring")
-    rows = score_texts(model, frame[text_column].tolist(), templates=templates, escape=escape)
-    added = pd.DataFrame(rows, index=frame.index, columns=columns, dtype=object)
-    for column in columns:
-        if column.endswith("_confidence"):
-            added[column] = pd.to_numeric(added[column], errors="coerce").astype("float64")
-        elif column == "uncertain":
-            added[column] = added[column].astype(bool)
-        else:
-            added[column] = added[column].astype(str)
-    return pd.concat([frame, added], axis=1)
+    predictions = model.predict(frame_texts(frame, text_column))
+    added = model.prediction_frame(predictions, frame.index)
+    added["reply"] = pd.Series([_first_reply(p, templates) for p in predictions], index=frame.index, dtype=object)
+    for column in GENERATED_TEXT:
+        added[column] = (added[column].map(escape_formula) if escape else added[column]).astype(str)
+    return append_columns(frame, added)
 
 
 def score_columns(model: EmotionModel) -> list[str]:

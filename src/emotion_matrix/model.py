@@ -439,25 +439,34 @@ class EmotionModel(BaseEstimator):
     def score_frame(self, frame: pd.DataFrame, text_column: str = "text") -> pd.DataFrame:
         """Return a copy of ``frame`` with the prediction columns appended.
 
-        Columns added: ``<head>``, ``<head>_confidence`` per head, ``keywords``
-        (joined with ``|``), ``uncertain`` and ``status``. Rows keep their order and index.
+        Columns added are those of :meth:`prediction_frame`. Rows keep their order and index.
 
         Raises
         ------
         DataError
-            ``text_column`` is missing, or ``frame`` already has a column of that name.
+            ``text_column`` is missing, or ``frame`` already has a column of an added name.
         """
-        if text_column not in frame.columns:
-            raise DataError(
-                f"no column {text_column!r}; columns are {list(frame.columns)}. "
-                "Pass text_column= to name the text column"
-            )
-        rows = [p.to_row(self.head_names) for p in self.predict(frame[text_column].tolist())]
-        added = pd.DataFrame(rows, index=frame.index, columns=self.output_columns())
-        clash = [c for c in added.columns if c in frame.columns]
-        if clash:
-            raise DataError(f"input already has columns {clash}; rename them before scoring")
-        return pd.concat([frame, added], axis=1)
+        predictions = self.predict(frame_texts(frame, text_column))
+        return append_columns(frame, self.prediction_frame(predictions, frame.index))
+
+    def prediction_frame(self, predictions: Sequence[Prediction], index: object = None) -> pd.DataFrame:
+        """Predictions as a typed DataFrame with :meth:`output_columns`.
+
+        Labels, ``keywords`` (joined with ``|``) and ``status`` are strings, confidences
+        floats rounded to 4 decimals (NaN for a row without heads), ``uncertain`` booleans.
+        An empty list gives an empty frame with the same columns and dtypes.
+        """
+        names = self.head_names
+        rows = [p.to_row(names) for p in predictions]
+        added = pd.DataFrame(rows, index=index, columns=self.output_columns(), dtype=object)
+        for column in added.columns:
+            if column.endswith("_confidence"):
+                added[column] = pd.to_numeric(added[column], errors="coerce").astype("float64")
+            elif column == "uncertain":
+                added[column] = added[column].astype(bool)
+            else:
+                added[column] = added[column].astype(str)
+        return added
 
     def output_columns(self) -> list[str]:
         """The columns :meth:`score_frame` and :meth:`Prediction.to_row` produce."""
@@ -480,6 +489,23 @@ class EmotionModel(BaseEstimator):
         state.pop("_lexicon_cache", None)
         state.pop("_coef_cache", None)
         return state
+
+
+def frame_texts(frame: pd.DataFrame, text_column: str) -> list[object]:
+    """The values of a DataFrame's text column, or a ``DataError`` saying how to name it."""
+    if text_column not in frame.columns:
+        raise DataError(
+            f"no column {text_column!r}; columns are {list(frame.columns)}. Pass text_column= to name the text column"
+        )
+    return frame[text_column].tolist()
+
+
+def append_columns(frame: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``added`` to its right; a ``DataError`` when a name is taken."""
+    clash = [c for c in added.columns if c in frame.columns]
+    if clash:
+        raise DataError(f"input already has columns {clash}; rename them before scoring")
+    return pd.concat([frame, added], axis=1)
 
 
 def _label_score(classes: tuple[str, ...], row: np.ndarray) -> LabelScore:
