@@ -1,12 +1,18 @@
-"""Throughput and latency of the shipped model on real messages.
+"""Throughput and latency of the shipped model on real messages, next to jieba and peers.
 
-    python benchmarks/bench_predict.py [--data-dir ../shared/data] [--n 10000] [--repeats 5]
+    python benchmarks/bench_predict.py [--data-dir ../shared/data] [--n 10000] [--peers 1000] [--repeats 5]
 
-Prints the machine, the versions and a table of medians over ``--repeats`` runs:
-``model.predict`` messages/s on ``--n`` shopping reviews, a plain ``jieba.lcut`` loop over
-the same texts (the ceiling of a pipeline built on stock jieba) and their ratio,
-``predict_one`` latency after warm-up (p50, p99), cold start in a fresh interpreter
-(import + load default model + first prediction), model size on disk and resident memory.
+Prints the machine, the versions and a table of medians over ``--repeats`` runs, all from
+one run:
+
+- ``model.predict`` messages/s on ``--n`` shopping reviews, and a plain ``jieba.lcut`` loop
+  over the same texts (the ceiling of a pipeline built on stock jieba) with the ratio;
+- the peers on the first ``--peers`` of those texts: SnowNLP's sentiment and cnsenti's
+  ``Sentiment.sentiment_count``, as messages/s and as our speed over theirs;
+- ``predict_one`` latency after warm-up (p50, p99);
+- cold start in a fresh interpreter (import + load default model + first prediction);
+- peak resident memory of a fresh process that loads the model and predicts the ``--n``
+  texts, and the shipped model's size on disk.
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import statistics
 import subprocess
 import sys
 import time
-from importlib.metadata import version
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,20 +35,20 @@ COLD = (
     "import time; t=time.perf_counter(); from emotion_matrix import load_model; "
     "m=load_model(); m.predict_one('等了两个小时还没送到，气死了！'); print(time.perf_counter()-t)"
 )
+SERVING = """
+import sys
+from emotion_matrix import load_model
+texts = open(sys.argv[1], encoding="utf-8").read().split("\\n")
+load_model().predict(texts)
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+"""
 
 
 def shopping_reviews(data_dir: Path, n: int) -> list[str]:
+    """``n`` reviews spread evenly over the whole file (it is sorted by product category)."""
     with (data_dir / "reviews/online_shopping_10_cats.csv").open(encoding="utf-8") as handle:
-        texts = [row["review"] for row in csv.DictReader(handle)]
-    return (texts * (n // len(texts) + 1))[:n]
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+        texts = [row["review"].replace("\n", " ") for row in csv.DictReader(handle) if row["review"]]
+    return [texts[i * len(texts) // n] for i in range(n)] if n <= len(texts) else (texts * (n // len(texts) + 1))[:n]
 
 
 def machine() -> str:
@@ -54,12 +61,52 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+def rate(run: Callable[[], object], n: int, repeats: int) -> float:
+    """Median messages/s of ``run`` (which handles ``n`` messages) over ``repeats`` runs."""
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        rates.append(n / (time.perf_counter() - start))
+    return statistics.median(rates)
+
+
+def peers(texts: list[str], repeats: int) -> dict[str, float]:
+    """Messages/s of the peer libraries that are installed."""
+    found = {}
+    try:
+        from snownlp import SnowNLP
+
+        found["SnowNLP sentiments"] = rate(lambda: [SnowNLP(t).sentiments for t in texts], len(texts), repeats)
+    except ImportError:
+        pass
+    try:
+        from cnsenti import Sentiment
+
+        senti = Sentiment()
+        found["cnsenti sentiment_count"] = rate(lambda: [senti.sentiment_count(t) for t in texts], len(texts), repeats)
+    except ImportError:
+        pass
+    return found
+
+
+def _version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared/data")
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--peers", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    import logging
+
+    logging.getLogger("jieba").setLevel(logging.ERROR)
 
     from emotion_matrix import load_model
     from emotion_matrix.persist import default_model_path
@@ -67,57 +114,55 @@ def main() -> None:
     texts = shopping_reviews(args.data_dir, args.n)
     model = load_model()
     model.predict(texts[:100])
+    ours = rate(lambda: model.predict(texts), len(texts), args.repeats)
 
-    rates = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        model.predict(texts)
-        rates.append(len(texts) / (time.perf_counter() - start))
-
-    jieba_rates = []
+    rows = [("model.predict, messages/s", f"{ours:,.0f}")]
     try:
         import jieba
 
         jieba.setLogLevel(60)
         jieba.lcut("预热")
-        for _ in range(args.repeats):
-            start = time.perf_counter()
-            for text in texts:
-                jieba.lcut(text)
-            jieba_rates.append(len(texts) / (time.perf_counter() - start))
+        stock = rate(lambda: [jieba.lcut(t) for t in texts], len(texts), args.repeats)
+        rows.append(("jieba.lcut loop, messages/s", f"{stock:,.0f}"))
+        rows.append(("ratio predict / jieba.lcut", f"{ours / stock:.2f}"))
     except ImportError:
         pass
+    subset = texts[: args.peers]
+    ours_subset = rate(lambda: model.predict(subset), len(subset), args.repeats)
+    for name, speed in peers(subset, max(1, args.repeats // 2)).items():
+        rows += [(f"{name}, messages/s", f"{speed:,.0f}"), (f"ratio predict / {name}", f"{ours_subset / speed:,.0f}")]
 
     latencies = []
-    sample = texts[:2000]
-    for text in sample:
+    for text in texts[:2000]:
         start = time.perf_counter()
         model.predict_one(text)
         latencies.append((time.perf_counter() - start) * 1000)
     latencies.sort()
-
-    colds = [float(subprocess.check_output([sys.executable, "-c", COLD], text=True)) for _ in range(3)]
+    rows += [
+        ("predict_one p50, ms", f"{latencies[len(latencies) // 2]:.3f}"),
+        ("predict_one p99, ms", f"{latencies[int(len(latencies) * 0.99)]:.3f}"),
+    ]
+    colds = [float(subprocess.check_output([sys.executable, "-c", COLD], text=True)) for _ in range(args.repeats)]
+    rows.append(("cold start (import+load+predict), s", f"{statistics.median(colds):.2f}"))
+    text_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_predict_{os.getpid()}.txt"
+    text_file.write_text("\n".join(texts), encoding="utf-8")
+    try:
+        peak = int(subprocess.check_output([sys.executable, "-c", SERVING, str(text_file)], text=True)) / 1024
+    finally:
+        text_file.unlink()
+    rows.append((f"peak RSS, load + predict {len(texts):,}, MB", f"{peak:,.0f}"))
     size = sum(p.stat().st_size for p in default_model_path().iterdir()) / 1e6
+    rows.append(("shipped model on disk, MB", f"{size:.1f}"))
 
-    print(f"command: python benchmarks/bench_predict.py --n {args.n} --repeats {args.repeats}")
+    print(f"command: python benchmarks/bench_predict.py --n {args.n} --peers {args.peers} --repeats {args.repeats}")
     print(f"machine: {machine()}")
-    print(
-        f"versions: emotion-matrix {version('emotion-matrix')}, scikit-learn {version('scikit-learn')}, "
-        f"rjieba {version('rjieba')}, numpy {version('numpy')}"
-    )
+    names = ("emotion-matrix", "numpy", "scipy", "rjieba", "jieba", "snownlp", "cnsenti")
+    print("versions: " + ", ".join(f"{n} {_version(n)}" for n in names))
     print(f"texts: {len(texts)} shopping reviews, mean {statistics.mean(map(len, texts)):.0f} characters")
     print()
-    print(f"{'measure':<44}{'median':>14}")
-    print(f"{'model.predict, messages/s':<44}{statistics.median(rates):>14,.0f}")
-    if jieba_rates:
-        print(f"{'jieba.lcut loop, messages/s':<44}{statistics.median(jieba_rates):>14,.0f}")
-        ratio = statistics.median(rates) / statistics.median(jieba_rates)
-        print(f"{'ratio predict / jieba.lcut':<44}{ratio:>14.2f}")
-    print(f"{'predict_one p50, ms':<44}{latencies[len(latencies) // 2]:>14.3f}")
-    print(f"{'predict_one p99, ms':<44}{latencies[int(len(latencies) * 0.99)]:>14.3f}")
-    print(f"{'cold start (import+load+predict), s':<44}{statistics.median(colds):>14.2f}")
-    print(f"{'shipped model on disk, MB':<44}{size:>14.1f}")
-    print(f"{'resident memory after the runs, MB':<44}{rss_mb():>14.0f}")
+    print(f"{'measure (median)':<46}{'value':>12}")
+    for name, value in rows:
+        print(f"{name:<46}{value:>12}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import pytest
 from emotion_matrix import EmotionModel, ModelConfig
 
 DATA = Path(__file__).parent / "data"
-SMALL = ModelConfig(word_features=2**14, char_features=2**15, C=4.0)
+SMALL = ModelConfig(char_bits=16, C=4.0)
 
 
 @pytest.fixture(scope="session")

@@ -1,24 +1,71 @@
 import numpy as np
+import pytest
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
-from emotion_matrix.features import make_char_vectorizer, make_word_vectorizer, word_columns
-
-
-def test_word_vectorizer_keeps_punctuation_tokens_and_bigrams():
-    vec = make_word_vectorizer(2, 2**12).fit(["气死了 !", "谢谢 !"])
-    row = vec.transform(["气死了 !"])
-    # unigrams "气死了", "!" and the bigram "气死了 !"
-    assert row.nnz == 3
-    assert np.isclose(np.linalg.norm(row.toarray()), 1.0)
+from emotion_matrix import features
+from emotion_matrix.features import Runs, bucket_table, char_keys, char_runs, fit_idf, hash_keys, tfidf, word_runs
 
 
-def test_char_vectorizer_counts_ngrams():
-    row = make_char_vectorizer(2, 2**12).fit(["太慢了"]).transform(["太慢了"])
-    assert row.nnz == 5  # 3 characters + 2 bigrams
+def test_char_keys_count_every_ngram_and_never_cross_texts():
+    runs = char_keys(["太慢了", "好", "ab"], 2)
+    assert runs.indptr.tolist() == [0, 5, 6, 9]  # 3 + 2, 1, 2 + 1
+    keys = runs.ids.tolist()
+    assert keys[:3] == [ord("太"), ord("太") | ord("慢") << 21, ord("慢")]
+    assert ord("了") | ord("好") << 21 not in keys  # no n-gram spans two texts
+    assert len(set(char_keys(["太慢了"], 3).ids.tolist())) == 6
 
 
-def test_word_columns_match_transform():
-    vec = make_word_vectorizer(1, 2**12).fit(["满意 不满意"])
-    cols = word_columns(vec, ["满意", "不满意"])
-    hashed = vec.named_steps["hash"].transform(["满意"])
-    assert cols[0] == hashed.indices[0]
-    assert cols[0] != cols[1]
+def test_char_keys_reject_long_ngrams():
+    with pytest.raises(ValueError, match="1 to 3"):
+        char_keys(["太慢"], 4)
+
+
+def test_hashed_buckets_stay_in_range_and_unknown_ones_are_dropped():
+    keys = char_keys(["太慢了", "好评"], 2)
+    buckets = hash_keys(keys.ids, 10)
+    assert ((buckets >= 0) & (buckets < 2**10)).all()
+    seen = np.unique(buckets[: keys.indptr[1]])  # only the first text was "trained"
+    runs = char_runs(["太慢了", "好评"], 2, 10, bucket_table(seen, 10)).known()
+    assert runs.indptr[1] == 5 and (runs.ids < len(seen)).all()
+
+
+def test_word_runs_mark_unknown_words():
+    runs = word_runs(["太慢", "了", "好"], np.array([0, 2, 3]), {"了": 0, "好": 1})
+    assert runs.ids.tolist() == [-1, 0, 1]
+    assert runs.known().indptr.tolist() == [0, 1, 2]
+    assert runs.owners().tolist() == [0, 0, 1]
+
+
+def test_idf_matches_scikit_learn():
+    docs = [["好", "好", "慢"], ["慢"], ["差", "好"]]
+    vocabulary = {"好": 0, "慢": 1, "差": 2}
+    flat = [w for d in docs for w in d]
+    runs = word_runs(flat, np.cumsum([0] + [len(d) for d in docs]), vocabulary)
+    counts = CountVectorizer(analyzer=lambda d: d, vocabulary=vocabulary).fit_transform(docs)
+    expected = TfidfTransformer().fit(counts).idf_
+    assert np.allclose(fit_idf(runs, 3), expected)
+
+
+def test_tfidf_rows_are_sublinear_and_unit_length():
+    runs = Runs(np.array([0, 0, 2, 1, -1]), np.array([0, 3, 5]))
+    idf = np.array([1.0, 2.0, 3.0])
+    rows = tfidf(runs, idf).matrix().toarray()
+    first = np.array([(1 + np.log(2)) * 1.0, 0.0, 3.0])  # a repeated word counts 1 + ln 2
+    assert np.allclose(rows[0], first / np.linalg.norm(first))
+    # an unknown word gets no column but counts in the norm with the largest IDF
+    assert np.allclose(rows[1], [0.0, 2.0 / np.sqrt(4 + 9), 0.0])
+    assert np.allclose(np.linalg.norm(rows, axis=1), [1.0, 2.0 / np.sqrt(13)])
+
+
+def test_small_and_large_products_give_identical_numbers(monkeypatch):
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(0, 40, size=300)
+    runs = Runs(rng.integers(-1, 500, size=lengths.sum()), np.concatenate([[0], np.cumsum(lengths)]))
+    rows = tfidf(runs, rng.uniform(1, 9, size=500))
+    weights = rng.normal(size=(500, 13))
+    monkeypatch.setattr(features, "SMALL", 0)
+    large = rows.dot(weights)
+    monkeypatch.setattr(features, "SMALL", 10**9)
+    small = rows.dot(weights)
+    assert np.array_equal(small, large)
+    assert np.allclose(small, rows.matrix().toarray() @ weights)

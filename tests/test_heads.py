@@ -1,21 +1,38 @@
 import numpy as np
 import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
 
-from emotion_matrix.heads import class_weights, fit_head, make_head
+from emotion_matrix.heads import fit_head, fit_temperature, probabilities
 
-
-def test_make_head_is_unfitted_balanced_logistic_regression():
-    head = make_head(2.0, 7)
-    assert (head.C, head.class_weight, head.random_state) == (2.0, "balanced", 7)
-    assert not hasattr(head, "coef_")
+X = sp.csr_matrix(np.array([[1, 0, 0, 0, 2], [0, 0, 1, 0, 0], [1, 0, 0, 0, 1], [0, 0, 2, 0, 0]], dtype=float))
 
 
-def test_fit_head_stores_sparse_coefficients_in_full_space():
-    X = sp.csr_matrix(np.array([[1, 0, 0, 0, 2], [0, 0, 1, 0, 0], [1, 0, 0, 0, 1], [0, 0, 2, 0, 0]], dtype=float))
+def _scores(head, X):
+    return probabilities(X @ head.coef + head.intercept, head.temperature)
+
+
+def test_two_class_head_gives_scikit_learns_probabilities():
     y = np.array(["a", "b", "a", "b"])
-    head = fit_head(make_head(1.0, 0), X, y)
-    assert sp.issparse(head.coef_) and head.coef_.shape == (1, 5)
-    assert head.coef_[:, [1, 3]].nnz == 0  # columns never seen stay zero
-    assert list(head.predict(X)) == list(y)
-    a, b = class_weights(head, "a", slice(0, 5)), class_weights(head, "b", slice(0, 5))
-    assert a[0] > 0 and b[2] > 0 and np.allclose(a, -b)
+    head = fit_head(X, y, C=1.0, random_state=0, max_iter=100)
+    assert head.classes == ("a", "b") and head.coef.shape == (5, 2)
+    assert not head.coef[[1, 3]].any()  # columns never seen stay zero
+    assert np.allclose(head.coef[:, 0], -head.coef[:, 1])  # "a" words push against "b"
+    reference = LogisticRegression(C=1.0, class_weight="balanced").fit(X[:, [0, 2, 4]], y)
+    assert np.allclose(_scores(head, X), reference.predict_proba(X[:, [0, 2, 4]]), atol=1e-6)
+
+
+def test_multiclass_head_gives_scikit_learns_probabilities():
+    y = np.array(["a", "b", "c", "b"])
+    head = fit_head(X, y, C=1.0, random_state=0, max_iter=200)
+    reference = LogisticRegression(C=1.0, class_weight="balanced", max_iter=200).fit(X[:, [0, 2, 4]], y)
+    assert np.allclose(_scores(head, X), reference.predict_proba(X[:, [0, 2, 4]]), atol=1e-6)
+
+
+def test_temperature_softens_or_sharpens():
+    decision = np.array([[2.0, 0.0, -1.0]])
+    assert probabilities(decision, 2.0).max() < probabilities(decision, 1.0).max() < probabilities(decision, 0.5).max()
+    assert np.isclose(probabilities(decision, 3.0).sum(), 1.0)
+
+
+def test_fit_temperature_is_one_without_enough_examples():
+    assert fit_temperature(X, np.array(["a", "b", "a", "b"]), C=1.0, random_state=0, max_iter=100) == 1.0

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from emotion_matrix import LabelScore, Prediction, save_model, suggest_replies
 from emotion_matrix.mirroring import EMOTIONS, NEEDS, is_safe_echo
-from emotion_matrix.normalize import normalize
-from emotion_matrix.segment import segment
+from emotion_matrix.normalize import normalize, normalize_many
+from emotion_matrix.segment import segment, segment_many
 
 # Mostly Chinese, with every other kind of character mixed in (surrogates, controls, emoji, RTL marks).
 TEXT = st.text(
@@ -45,11 +45,24 @@ def test_segment_never_fails_and_keeps_the_characters(text):
 
 
 @SETTINGS
+@given(st.lists(TEXT, max_size=6))
+def test_batch_normalize_and_segment_match_one_by_one(texts):
+    normalized = normalize_many(texts)
+    assert normalized == [normalize(t) for t in texts]
+    batch = segment_many(normalized)
+    assert [batch.of(i) for i in range(len(texts))] == [segment(t) for t in normalized]
+    for i, text in enumerate(normalized):  # word offsets point into the joined texts
+        for word, start in zip(batch.of(i), batch.starts[batch.indptr[i] : batch.indptr[i + 1]]):
+            assert batch.joined[start : start + len(word)] == word
+
+
+@SETTINGS
 @given(st.lists(st.one_of(TEXT, st.none(), st.integers(), st.floats(), st.binary(max_size=8)), max_size=8))
 def test_predict_any_values(trained_model, values):
     predictions = trained_model.predict(values)
     assert len(predictions) == len(values)
     assert predictions == trained_model.predict(values)  # deterministic
+    assert predictions == [trained_model.predict_one(v) for v in values]  # batching changes nothing
     for value, p in zip(values, predictions):
         assert p.status in ("ok", "truncated", "empty", "not_text")
         if isinstance(value, str):

@@ -1,6 +1,19 @@
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from emotion_matrix.keywords import keyword_spans, lexicon_spans, weight_spans
+from emotion_matrix.keywords import (
+    EXTEND_LEFT,
+    NEGATORS,
+    batch_keyword_spans,
+    is_word,
+    keyword_spans,
+    lexicon_matches,
+    lexicon_spans,
+    make_automaton,
+    weight_spans,
+)
 
 LEXICON = frozenset({"太慢了", "气死了", "不满意"})
 PREFIXES = frozenset(p[:n] for p in LEXICON for n in range(1, len(p) + 1))
@@ -32,3 +45,38 @@ def test_lexicon_spans_take_the_longest_match():
 
 def test_weight_spans_join_neighbours_above_the_floor():
     assert weight_spans(("太", "难吃", "了", "真", "差"), [0.7, 2.0, 0.1, 0.0, 1.0]) == [(0, 1), (4, 4)]
+
+
+SCORES = [-1.0, -0.25, 0.0, 0.25, 0.5, 2.0]  # exact in binary, so sums never depend on their order
+WORDS = ["太", "慢", "了", "气死了", "不", "满意", "很", "好", "!", "没", "垃圾", "真的", "差"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SCORES)), max_size=9),
+            st.booleans(),
+        ),
+        max_size=6,
+    )
+)
+def test_batch_spans_match_message_by_message(messages):
+    """The batch path gives each message exactly the spans of keyword_spans."""
+    words = [w for pairs, _ in messages for w, _ in pairs]
+    scores = np.array([s for pairs, _ in messages for _, s in pairs])
+    indptr = np.cumsum([0] + [len(pairs) for pairs, _ in messages])
+    todo = np.array([flag for _, flag in messages], dtype=bool)
+    flags = {
+        "negator": np.array([w in NEGATORS for w in words], dtype=bool),
+        "extend": np.array([w in EXTEND_LEFT for w in words], dtype=bool),
+        "word": np.array([is_word(w) for w in words], dtype=bool),
+    }
+    matches = lexicon_matches(words, indptr, todo, make_automaton(sorted(LEXICON)))
+    got = batch_keyword_spans(words, indptr, scores, todo, flags, matches)
+    assert sorted(got) == np.flatnonzero(todo).tolist()
+    for doc, spans in got.items():
+        start = indptr[doc]
+        message = tuple(words[start : indptr[doc + 1]])
+        expected = keyword_spans(message, scores[start : indptr[doc + 1]].tolist(), LEXICON, PREFIXES)
+        assert [(left - start, right - start) for left, right in spans] == expected, message

@@ -13,7 +13,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction
 
-from .conftest import SMALL
+from .conftest import DATA, SMALL
 
 
 def test_predict_returns_one_prediction_per_input_in_order(trained_model, tiny_corpus):
@@ -159,7 +159,7 @@ def test_grid_search_over_raw_texts(tiny_corpus):
     pipeline = Pipeline([("strip", FunctionTransformer(lambda xs: [x.strip() for x in xs])), ("model", EmotionModel())])
     grid = GridSearchCV(
         pipeline,
-        {"model__config": [ModelConfig(word_features=2**12, char_features=2**12, C=c) for c in (0.5, 4.0)]},
+        {"model__config": [ModelConfig(char_bits=12, C=c) for c in (0.5, 4.0)]},
         cv=2,
     )
     grid.fit(tiny_corpus["text"].tolist(), tiny_corpus[["emotion", "need"]])
@@ -231,3 +231,14 @@ def test_traditional_scores_like_simplified(trained_model, traditional, simplifi
     a, b = trained_model.predict([traditional, simplified])
     assert a.heads == b.heads
     assert len(a.keywords) == len(b.keywords) and all(k in traditional for k in a.keywords)
+
+
+def test_a_large_batch_matches_one_by_one(trained_model):
+    """Batches take array paths (sparse products, batch keyword search) that single messages skip."""
+    texts = []
+    for name in ("mirror_messages.csv", "redteam.csv"):
+        texts += pd.read_csv(DATA / name, dtype=str, keep_default_na=False)["text"].tolist()
+    assert len(texts) > 400
+    batch = trained_model.predict(texts)
+    assert batch == [trained_model.predict_one(t) for t in texts]
+    assert sum(bool(p.keywords) for p in batch) > 100

@@ -1,6 +1,10 @@
+import pandas as pd
 import pytest
 
-from emotion_matrix.normalize import locate, normalize
+from emotion_matrix import normalize as normalize_module
+from emotion_matrix.normalize import locate, normalize, normalize_many
+
+from .conftest import DATA
 
 
 @pytest.mark.parametrize(
@@ -48,3 +52,14 @@ def test_traditional_matches_simplified(traditional, simplified):
 )
 def test_locate_returns_verbatim_text(original, fragment, expected):
     assert locate(original, fragment) == expected
+
+
+@pytest.mark.parametrize("short", [0, 10**9])
+def test_batch_paths_match_one_by_one(monkeypatch, short):
+    """Both ways of normalizing a batch (arrays for long input, plain for short) agree with normalize()."""
+    monkeypatch.setattr(normalize_module, "SHORT", short)
+    texts = []
+    for name in ("tiny.csv", "mirror_messages.csv", "redteam.csv"):
+        texts += pd.read_csv(DATA / name, dtype=str, keep_default_na=False)["text"].tolist()
+    texts += ["ＡＢＣ！！！！！…好", "這個\u3000太差了①", "e\u0301", "\u0301x", "", " \n "]
+    assert normalize_many(texts) == [normalize(t) for t in texts]

@@ -2,8 +2,11 @@ import hashlib
 import json
 import pickle
 import shutil
+import subprocess
+import sys
 from importlib.metadata import version
 
+import numpy as np
 import pytest
 
 from emotion_matrix import ModelFormatError, load_model, save_model
@@ -22,8 +25,8 @@ def test_round_trip_gives_identical_predictions(saved, trained_model, tiny_corpu
 
 def test_meta_json_describes_the_model(saved, trained_model):
     meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
-    assert meta["format_version"] == 1
-    assert meta["versions"]["scikit-learn"] == version("scikit-learn")
+    assert meta["format_version"] == 2
+    assert meta["versions"]["numpy"] == version("numpy")
     assert meta["config"] == trained_model.config.to_dict()
     assert meta["heads"] == {
         "emotion": ["anger", "anxiety", "confusion", "disappointment", "neutral", "satisfaction"],
@@ -74,9 +77,43 @@ def test_pickle_or_joblib_in_place_of_model_never_runs(saved, tmp_path, dump):
     with (saved / MODEL_FILE).open("wb") as handle:
         dump(_Exploit(str(target)), handle)
     _edit_meta(saved, model_sha256=hashlib.sha256((saved / MODEL_FILE).read_bytes()).hexdigest())
-    with pytest.raises(ModelFormatError, match="not a skops model file"):
+    with pytest.raises(ModelFormatError, match="not a model archive of numbers and text"):
         load_model(saved)
     assert not target.exists()
+
+
+def _rewrite_archive(saved, **arrays):
+    """Replace arrays of the saved archive and record the new checksum, as an attacker could."""
+    path = saved / MODEL_FILE
+    with np.load(path) as archive:
+        content = {name: archive[name] for name in archive.files}
+    content.update(arrays)
+    with path.open("wb") as handle:
+        np.savez(handle, **content)
+    _edit_meta(saved, model_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+
+
+def test_object_array_in_archive_never_runs(saved, tmp_path):
+    """An archive holding a pickled object array is refused before anything is unpickled."""
+    target = tmp_path / "pwned"
+    _rewrite_archive(saved, vocabulary=np.array([_Exploit(str(target))], dtype=object))
+    with pytest.raises(ModelFormatError, match="not a model archive of numbers and text"):
+        load_model(saved)
+    assert not target.exists()
+
+
+@pytest.mark.parametrize(
+    "arrays",
+    [
+        {"coef_0": np.zeros((3, 6), dtype=np.float32)},  # wrong shape
+        {"word_idf": np.array(["x"])},  # wrong type
+        {"char_buckets": np.array([5, 2**40])},  # bucket outside char_bits
+    ],
+)
+def test_inconsistent_arrays_are_refused(saved, arrays):
+    _rewrite_archive(saved, **arrays)
+    with pytest.raises(ModelFormatError, match="re-train the model"):
+        load_model(saved)
 
 
 def test_future_format_is_refused(saved):
@@ -85,13 +122,14 @@ def test_future_format_is_refused(saved):
         load_model(saved)
 
 
-def test_version_drift_warns_and_loads(saved, tiny_corpus):
-    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
-    meta["versions"]["scikit-learn"] = "0.0.1"
-    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.warns(UserWarning, match="scikit-learn 0.0.1"):
-        model = load_model(saved)
-    assert model.predict_one("太慢了").emotion is not None
+def test_loading_needs_neither_scikit_learn_nor_pandas(saved):
+    """A scoring process starts fast: loading and predicting import neither."""
+    code = (
+        "import sys; from emotion_matrix import load_model; "
+        f"load_model({str(saved)!r}).predict_one('太慢了'); "
+        "print(sorted(m for m in ('sklearn', 'pandas', 'skops') if m in sys.modules))"
+    )
+    assert subprocess.check_output([sys.executable, "-c", code], text=True).strip() == "[]"
 
 
 def test_copy_of_folder_loads(saved, tmp_path):

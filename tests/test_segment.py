@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
+from emotion_matrix import segment as segment_module
 from emotion_matrix.normalize import normalize
-from emotion_matrix.segment import segment, user_words
+from emotion_matrix.segment import segment, segment_many, user_words
 
 from .conftest import DATA
 
@@ -52,3 +53,14 @@ def test_library_never_touches_global_jieba():
     assert jieba.dt.FREQ == before
     assert not jieba.dt.FREQ.get("气死了")  # a user word of ours, unknown to the host's jieba
     assert "气死了" not in jieba.lcut("等了好久，气死了", HMM=False)
+
+
+@pytest.mark.parametrize("short", [0, 10**9])
+def test_batch_paths_match_one_by_one(monkeypatch, short):
+    """Both ways of segmenting a batch (arrays for long input, word by word for short) agree with segment()."""
+    monkeypatch.setattr(segment_module, "SHORT", short)
+    corpus = _corpus()
+    batch = segment_many(corpus)
+    assert [batch.of(i) for i in range(len(corpus))] == [segment(t) for t in corpus]
+    assert all(batch.joined[s : s + len(w)] == w for w, s in zip(batch.words, batch.starts))
+    assert segment_many([]).indptr.tolist() == [0]

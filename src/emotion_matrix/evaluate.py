@@ -115,7 +115,7 @@ def keyword_agreement(model: EmotionModel, texts: Iterable[object], keywords: It
     Examples
     --------
     >>> from emotion_matrix.model import EmotionModel, ModelConfig
-    >>> m = EmotionModel(ModelConfig(word_features=2**12, char_features=2**12)).fit(
+    >>> m = EmotionModel(ModelConfig(char_bits=12)).fit(
     ...     ["气死了太慢", "谢谢很满意"] * 5,
     ...     {"emotion": ["anger", "satisfaction"] * 5},
     ...     keywords=["气死了", "很满意"] * 5,

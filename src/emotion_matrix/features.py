@@ -1,61 +1,194 @@
-"""Stage 3: turn segmented text into TF-IDF features.
+"""Stage 3: turn segmented, normalized messages into TF-IDF feature runs.
 
-Two blocks, each a hashing vectorizer followed by a TF-IDF weighting: word n-grams over
-the space-joined segmenter output, and character n-grams over the normalized text
-(robust to segmentation errors, typos and unseen words). Hashing keeps no vocabulary,
-so a saved model stays small and loads in a fraction of a second; the price is that a
-feature index cannot be turned back into a word, which is why keywords are computed
-from the message's own words (see ``model.py``).
+A batch of messages becomes two *runs* of feature ids, one message after another: its
+words, looked up in the vocabulary learned in ``fit``, and its character n-grams,
+hashed to buckets (robust to segmentation errors, typos and unseen words) and kept when
+training saw the bucket. Each occurrence weighs its feature's IDF, and each message's
+weights are divided by their l2 norm. The character n-grams of a whole batch are computed
+in a few numpy passes over its code points; nothing here needs scikit-learn, so a
+service that only scores starts fast.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.pipeline import Pipeline
+import scipy.sparse as sp
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (odd, 2**64 / golden ratio)
+_BREAK = 10  # the line break that separates messages in a joined batch
+MAX_CHAR_NGRAM = 3  # three 21-bit code points fill a 64-bit key
 
 
-def _hashed_tfidf(n_features: int, **analysis) -> Pipeline:
-    hashing = HashingVectorizer(n_features=n_features, alternate_sign=False, norm=None, dtype=np.float32, **analysis)
-    return Pipeline([("hash", hashing), ("tfidf", TfidfTransformer(sublinear_tf=True))])
+@dataclass(frozen=True)
+class Runs:
+    """Feature ids of a batch: message ``i`` owns ``ids[indptr[i]:indptr[i + 1]]``."""
+
+    ids: np.ndarray
+    indptr: np.ndarray
+
+    def known(self) -> Runs:
+        """The runs without the ids ``-1`` (features training never saw).
+
+        Examples
+        --------
+        >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).known().indptr.tolist()
+        [0, 1, 2]
+        """
+        keep = self.ids >= 0
+        kept = np.concatenate([[0], np.cumsum(keep)])
+        return Runs(self.ids[keep], kept[self.indptr])
+
+    def owners(self) -> np.ndarray:
+        """The message of each id."""
+        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
 
 
-def make_word_vectorizer(ngram_max: int, n_features: int) -> Pipeline:
-    """An unfitted word n-gram TF-IDF over space-joined tokens.
+def word_runs(words: Sequence[str], indptr: np.ndarray, vocabulary: Mapping[str, int]) -> Runs:
+    """The vocabulary id of each word, ``-1`` for a word not in it.
+
+    Message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``.
 
     Examples
     --------
-    >>> X = make_word_vectorizer(2, 2**10).fit_transform(["气死了 !", "谢谢 !"])
-    >>> X.shape
-    (2, 1024)
+    >>> word_runs(["太慢", "了", "好"], np.array([0, 2, 3]), {"了": 0, "好": 1}).ids.tolist()
+    [-1, 0, 1]
     """
-    return _hashed_tfidf(n_features, token_pattern=r"(?u)\S+", ngram_range=(1, ngram_max))
+    get = vocabulary.get
+    return Runs(np.array([get(w, -1) for w in words], dtype=np.int64), indptr)
 
 
-def make_char_vectorizer(ngram_max: int, n_features: int) -> Pipeline:
-    """An unfitted character n-gram TF-IDF over normalized text.
+def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
+    """Every character n-gram (1 to ``ngram_max`` characters) of every text, as a 64-bit key.
+
+    An n-gram's key packs its code points 21 bits apiece, so keys of different n-grams
+    differ. Texts must not contain line breaks (normalized texts never do).
 
     Examples
     --------
-    >>> make_char_vectorizer(3, 2**10).fit_transform(["太慢了"]).nnz
-    6
+    >>> runs = char_keys(["太慢", "好"], 2)
+    >>> runs.indptr.tolist(), runs.ids[:2].tolist() == [ord("太"), ord("太") | ord("慢") << 21]
+    ([0, 3, 4], True)
     """
-    return _hashed_tfidf(n_features, analyzer="char", ngram_range=(1, ngram_max))
+    if not 1 <= ngram_max <= MAX_CHAR_NGRAM:
+        raise ValueError(f"character n-grams must be 1 to {MAX_CHAR_NGRAM} long; got {ngram_max}")
+    points = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    ends = points == _BREAK
+    keys = np.zeros((len(points), ngram_max), dtype=np.uint64)
+    valid = np.zeros((len(points), ngram_max), dtype=bool)
+    keys[:, 0], valid[:, 0] = points, ~ends
+    for n in range(1, ngram_max):
+        keys[:-n, n] = keys[:-n, n - 1] | points[n:] << np.uint64(21 * n)
+        valid[:-n, n] = valid[:-n, n - 1] & ~ends[n:]
+    owner = np.cumsum(ends)
+    counts = np.bincount(owner, weights=valid.sum(axis=1), minlength=len(texts)).astype(np.int64)
+    return Runs(keys[valid], np.concatenate([[0], np.cumsum(counts)]))
 
 
-def word_columns(vectorizer: Pipeline, words: list[str]) -> np.ndarray:
-    """The feature column of each single word in a fitted word vectorizer's hash space.
+def hash_keys(keys: np.ndarray, bits: int) -> np.ndarray:
+    """Map 64-bit keys to ``2**bits`` buckets (multiplicative hashing).
 
     Examples
     --------
-    >>> vec = make_word_vectorizer(2, 2**10).fit(["气死了 !"])
-    >>> cols = word_columns(vec, ["气死了", "!"])
-    >>> bool(((cols >= 0) & (cols < 2**10)).all())
+    >>> int(hash_keys(np.array([1, 2], dtype=np.uint64), 4).max()) < 16
     True
     """
-    hashed = vectorizer.named_steps["hash"].transform(words).tocsr()
-    hashed.sort_indices()
-    columns = np.full(len(words), -1, dtype=np.int64)
-    present = np.diff(hashed.indptr) > 0
-    columns[present] = hashed.indices[hashed.indptr[:-1][present]]
-    return columns
+    return ((keys * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def char_runs(texts: Sequence[str], ngram_max: int, bits: int, table: np.ndarray) -> Runs:
+    """The character features of each text: ``table`` maps a bucket to its feature id or ``-1``."""
+    keys = char_keys(texts, ngram_max)
+    return Runs(table[hash_keys(keys.ids, bits)], keys.indptr)
+
+
+def bucket_table(buckets: np.ndarray, bits: int) -> np.ndarray:
+    """The lookup table of :func:`char_runs`: bucket ``buckets[i]`` has feature id ``i``."""
+    table = np.full(2**bits, -1, dtype=np.int64)
+    table[buckets] = np.arange(len(buckets))
+    return table
+
+
+def fit_vocabulary(words: Sequence[str]) -> tuple[str, ...]:
+    """Every distinct word of the training messages, sorted.
+
+    Examples
+    --------
+    >>> fit_vocabulary(["好", "了", "好"])
+    ('了', '好')
+    """
+    return tuple(sorted(set(words)))
+
+
+def fit_idf(runs: Runs, n_features: int) -> np.ndarray:
+    """Smoothed inverse document frequency, ``ln((1 + n) / (1 + df)) + 1``, as scikit-learn computes it.
+
+    Examples
+    --------
+    >>> [round(float(v), 3) for v in fit_idf(Runs(np.array([0, 0, 1]), np.array([0, 2, 3])), 2)]
+    [1.405, 1.405]
+    """
+    n_docs = len(runs.indptr) - 1
+    pairs = np.unique(runs.owners() * n_features + runs.ids)
+    df = np.bincount(pairs % n_features, minlength=n_features)
+    return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+
+
+SMALL = 4096  # up to this many entries, products skip building a sparse matrix (less fixed cost)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """TF-IDF rows of a batch in coordinate form, ordered by row, then column."""
+
+    row: np.ndarray
+    column: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    def matrix(self) -> sp.csr_matrix:
+        """The rows as a CSR matrix (for training)."""
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(self.row, minlength=self.shape[0]))])
+        return sp.csr_matrix((self.data, self.column, indptr), shape=self.shape)
+
+    def dot(self, weights: np.ndarray) -> np.ndarray:
+        """``rows @ weights`` for a dense ``weights`` with one row per feature.
+
+        Both ways add each row's products in column order, so small and large batches
+        give identical numbers (a test checks this).
+        """
+        if len(self.data) > SMALL:
+            return np.asarray(self.matrix() @ weights)
+        out = np.zeros((self.shape[0], weights.shape[1]))
+        np.add.at(out, self.row, weights[self.column] * self.data[:, None])
+        return out
+
+
+def tfidf(runs: Runs, idf: np.ndarray) -> Rows:
+    """The TF-IDF rows of a batch: ``(1 + ln tf) * idf`` per feature, each row of unit l2 norm.
+
+    Ids ``-1`` (features training never saw) get no column but count in the norm, each
+    occurrence as a feature of its own with the largest IDF, so a message of mostly
+    unknown words does not look confident. The same rows train the heads and score.
+
+    Examples
+    --------
+    >>> rows = tfidf(Runs(np.array([0, 0, 1, -1]), np.array([0, 3, 4])), np.array([1.0, 1.0]))
+    >>> rows.matrix().toarray().round(3).tolist()
+    [[0.861, 0.509], [0.0, 0.0]]
+    """
+    n_docs, n_features = len(runs.indptr) - 1, len(idf)
+    owner = runs.owners()
+    keep = runs.ids >= 0
+    key = np.sort(owner[keep] * n_features + runs.ids[keep])
+    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)
+    tf = np.diff(np.append(first, len(key)))
+    row, column = np.divmod(key[first], n_features)
+    data = (1.0 + np.log(tf)) * idf[column]
+    unknown = np.bincount(owner[~keep], minlength=n_docs)
+    squares = np.bincount(row, weights=data * data, minlength=n_docs) + unknown * float(idf.max(initial=1.0)) ** 2
+    squares[squares == 0] = 1.0
+    data /= np.sqrt(squares)[row]
+    return Rows(row, column, data, (n_docs, n_features))

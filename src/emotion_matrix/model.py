@@ -1,9 +1,11 @@
 """The model: chains normalize -> segment -> features -> heads into predictions.
 
-This is the only module that composes the stages. :class:`EmotionModel` is a
-scikit-learn estimator (``get_params``, ``set_params``, ``clone``, pickling, use inside
-``Pipeline`` and ``GridSearchCV`` over raw texts) whose ``predict`` returns
-:class:`~emotion_matrix.result.Prediction` values.
+This is the only module that composes the stages. :class:`EmotionModel` follows the
+scikit-learn estimator protocol (``get_params``, ``set_params``, ``clone``, pickling, use
+inside ``Pipeline`` and ``GridSearchCV`` over raw texts) and its ``predict`` returns
+:class:`~emotion_matrix.result.Prediction` values. Scoring needs numpy, OpenCC and the
+segmenter only; scikit-learn, SciPy and pandas are imported when a method needs them
+(fitting, data frames), so a scoring service starts in well under a second.
 """
 
 from __future__ import annotations
@@ -11,28 +13,47 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
-from sklearn import config_context
-from sklearn.base import BaseEstimator
 
 from .errors import DataError, NotFittedError
-from .features import make_char_vectorizer, make_word_vectorizer, word_columns
-from .heads import class_weights, fit_head, fit_temperature, make_head, predict_proba, transposed_coef
-from .keywords import is_word, keyword_spans
-from .normalize import locate, normalize
+from .features import (
+    MAX_CHAR_NGRAM,
+    Runs,
+    bucket_table,
+    char_keys,
+    char_runs,
+    fit_idf,
+    fit_vocabulary,
+    hash_keys,
+    tfidf,
+    word_runs,
+)
+from .heads import fit_head, fit_temperature, probabilities
+from .keywords import (
+    EXTEND_LEFT,
+    NEGATORS,
+    batch_keyword_spans,
+    is_word,
+    keyword_spans,
+    lexicon_matches,
+    make_automaton,
+)
+from .normalize import locate, normalize, normalize_many
 from .result import TAXONOMY, LabelScore, Prediction
-from .segment import segment
+from .segment import Segmented, segment_many
 
 logger = logging.getLogger(__name__)
 
 MIN_EXAMPLES = 5
 KEYWORD_HEAD = "emotion"
 NO_KEYWORD_LABEL = "neutral"
+CHUNK = 2048  # messages scored together; bounds the temporary arrays of a large batch
+FEW = 4  # keywords of up to this many messages are found message by message (less fixed cost)
+SCORED = ("ok", "truncated")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,12 +62,10 @@ class ModelConfig:
 
     Parameters
     ----------
-    word_ngram_max : int
-        Longest word n-gram (1 = single words).
     char_ngram_max : int
-        Longest character n-gram; 0 turns the character block off.
-    word_features, char_features : int
-        Size of each block's hash space (a power of two is usual).
+        Longest character n-gram, 1 to 3; 0 turns the character features off.
+    char_bits : int
+        Character n-grams are hashed to ``2**char_bits`` buckets.
     C : float
         Inverse regularization strength of every head.
     max_iter : int
@@ -69,10 +88,8 @@ class ModelConfig:
     2.0
     """
 
-    word_ngram_max: int = 1
     char_ngram_max: int = 2
-    word_features: int = 2**18
-    char_features: int = 2**19
+    char_bits: int = 20
     C: float = 2.0
     max_iter: int = 2000
     max_chars: int = 2000
@@ -83,12 +100,13 @@ class ModelConfig:
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first field with a bad value."""
-        positive = ("word_ngram_max", "word_features", "char_features", "max_iter", "max_chars", "C")
-        for name in positive:
+        for name in ("max_iter", "max_chars", "C"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ModelConfig.{name} must be > 0; got {getattr(self, name)!r}")
-        if self.char_ngram_max < 0:
-            raise ValueError(f"ModelConfig.char_ngram_max must be >= 0; got {self.char_ngram_max!r}")
+        if not 0 <= self.char_ngram_max <= MAX_CHAR_NGRAM:
+            raise ValueError(f"ModelConfig.char_ngram_max must be 0 to {MAX_CHAR_NGRAM}; got {self.char_ngram_max!r}")
+        if not 8 <= self.char_bits <= 26:
+            raise ValueError(f"ModelConfig.char_bits must be 8 to 26; got {self.char_bits!r}")
         if self.max_keywords < 0:
             raise ValueError(f"ModelConfig.max_keywords must be >= 0; got {self.max_keywords!r}")
         if not 0.0 <= self.uncertain_below <= 1.0:
@@ -99,25 +117,41 @@ class ModelConfig:
         return asdict(self)
 
 
-@dataclass(frozen=True, slots=True)
-class _Doc:
-    original: str
-    text: str
-    words: tuple[str, ...]
-    status: str
+@dataclass(frozen=True)
+class _Batch:
+    """Messages after preprocessing; ``scored`` lists the ones with text to score."""
+
+    originals: list[str]
+    statuses: list[str]
+    scored: list[int]
+    texts: list[str]
+    words: Segmented
 
 
-def _prepare(value: object, max_chars: int) -> _Doc:
+def _prepare(values: Iterable[object], max_chars: int) -> _Batch:
     """The one preprocessing path shared by ``fit`` and ``predict``."""
-    if not isinstance(value, str):
-        return _Doc("" if value is None or _is_nan(value) else str(value), "", (), "not_text")
-    status = "ok"
-    if len(value) > max_chars:
-        value, status = value[:max_chars], "truncated"
-    text = normalize(value)
-    if not text:
-        return _Doc(value, "", (), "empty")
-    return _Doc(value, text, segment(text), status)
+    originals: list[str] = []
+    statuses: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            originals.append("" if value is None or _is_nan(value) else str(value))
+            statuses.append("not_text")
+        elif len(value) > max_chars:
+            originals.append(value[:max_chars])
+            statuses.append("truncated")
+        else:
+            originals.append(value)
+            statuses.append("ok")
+    strings = [i for i, s in enumerate(statuses) if s != "not_text"]
+    normalized = normalize_many([originals[i] for i in strings])
+    scored, texts = [], []
+    for i, text in zip(strings, normalized):
+        if text:
+            scored.append(i)
+            texts.append(text)
+        else:
+            statuses[i] = "empty"
+    return _Batch(originals, statuses, scored, texts, segment_many(texts))
 
 
 def _is_nan(value: object) -> bool:
@@ -126,6 +160,8 @@ def _is_nan(value: object) -> bool:
 
 def label_columns(labels: object, n_rows: int, *, for_training: bool = True) -> dict[str, np.ndarray]:
     """Label columns as ``{head: array of str}``, checked; ``for_training`` adds the class-count checks."""
+    import pandas as pd
+
     if isinstance(labels, pd.DataFrame):
         columns = {str(c): labels[c].to_numpy() for c in labels.columns}
     elif isinstance(labels, pd.Series):
@@ -166,7 +202,7 @@ def label_columns(labels: object, n_rows: int, *, for_training: bool = True) -> 
     return {name: np.asarray(values, dtype=str) for name, values in columns.items()}
 
 
-def _warn_conflicts(docs: Sequence[_Doc], columns: dict[str, np.ndarray]) -> None:
+def _warn_conflicts(texts: Sequence[str], columns: dict[str, np.ndarray]) -> None:
     """Warn about labels outside the taxonomy and identical texts labeled differently."""
     for name, values in columns.items():
         known = TAXONOMY.get(name)
@@ -182,8 +218,8 @@ def _warn_conflicts(docs: Sequence[_Doc], columns: dict[str, np.ndarray]) -> Non
                 )
     seen: dict[str, int] = {}
     conflicts = []
-    for i, doc in enumerate(docs):
-        first = seen.setdefault(doc.text, i)
+    for i, text in enumerate(texts):
+        first = seen.setdefault(text, i)
         if first != i and any(v[first] != v[i] for v in columns.values()):
             conflicts.append((first, i))
     if conflicts:
@@ -195,7 +231,24 @@ def _warn_conflicts(docs: Sequence[_Doc], columns: dict[str, np.ndarray]) -> Non
         )
 
 
-class EmotionModel(BaseEstimator):
+@dataclass(frozen=True, eq=False)
+class _Scorer:
+    """Everything scoring reads, derived once from the fitted arrays (never changed after)."""
+
+    vocabulary: dict[str, int]
+    table: np.ndarray
+    word_weights: np.ndarray  # words x all heads' labels
+    char_weights: np.ndarray
+    intercept: np.ndarray
+    heads: tuple[tuple[str, tuple[str, ...], slice, float], ...]
+    keyword_table: np.ndarray | None  # words x keyword-head labels; 0 for punctuation
+    keyword_head: int
+    automaton: object  # finds the keyword lexicon's phrases in a batch; None without a lexicon
+    lexicon: tuple[frozenset[str], frozenset[str]]  # the phrases and all their prefixes
+    flags: dict[str, tuple[np.ndarray, Callable[[str], bool]]]  # per word: is it a negator, ...
+
+
+class EmotionModel:
     """Emotion and need classifier for Chinese customer messages.
 
     Parameters
@@ -205,20 +258,22 @@ class EmotionModel(BaseEstimator):
 
     Attributes
     ----------
-    heads_ : dict of str to LogisticRegression
+    heads_ : dict of str to Head
         One fitted head per label column, in the order of the training labels.
-    word_vectorizer_, char_vectorizer_ : Pipeline
-        The fitted feature blocks shared by all heads.
+    vocabulary_ : tuple of str
+        The words seen in training; a word's position is its feature id.
+    word_idf_, char_idf_ : ndarray
+        IDF of each word and of each character n-gram bucket.
+    char_buckets_ : ndarray
+        The character n-gram buckets seen in training, sorted.
     keyword_lexicon_ : tuple of str
         Normalized emotion phrases learned from keyword labels (may be empty).
-    temperatures_ : dict of str to float
-        Each head's calibration temperature (1.0 when ``calibrate`` is off).
     n_train_ : int
         Number of training texts.
 
     Examples
     --------
-    >>> model = EmotionModel(ModelConfig(word_features=2**12, char_features=2**12)).fit(
+    >>> model = EmotionModel(ModelConfig(char_bits=12)).fit(
     ...     ["太慢了气死了", "谢谢很满意", "气死了垃圾", "很满意好评"] * 3,
     ...     {"emotion": ["anger", "satisfaction", "anger", "satisfaction"] * 3},
     ... )
@@ -229,11 +284,41 @@ class EmotionModel(BaseEstimator):
     def __init__(self, config: ModelConfig | None = None):
         self.config = config
 
+    # -- estimator protocol -----------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, object]:
+        """The constructor arguments, as scikit-learn's ``get_params``."""
+        return {"config": self.config}
+
+    def set_params(self, **params: object) -> EmotionModel:
+        """Set constructor arguments, as scikit-learn's ``set_params``."""
+        for name, value in params.items():
+            if name != "config":
+                raise ValueError(f"invalid parameter {name!r} for EmotionModel; the only parameter is 'config'")
+            self.config = value
+        return self
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="classifier",
+            target_tags=TargetTags(required=True, multi_output=True),
+            input_tags=InputTags(one_d_array=True, two_d_array=False, string=True),
+        )
+
+    def __repr__(self) -> str:
+        return f"EmotionModel(config={self.config!r})" if self.config is not None else "EmotionModel()"
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_scorer", None)
+        return state
+
     # -- training ---------------------------------------------------------------------
     def fit(
         self, texts: Iterable[object], labels: object = None, *, keywords: Iterable[object] | None = None
     ) -> EmotionModel:
-        """Fit the feature blocks and one head per label column.
+        """Fit the features and one head per label column.
 
         Parameters
         ----------
@@ -259,48 +344,45 @@ class EmotionModel(BaseEstimator):
         """
         config = self._config()
         config.validate()
-        texts = list(texts)
-        docs = [_prepare(t, config.max_chars) for t in texts]
-        bad = [i for i, d in enumerate(docs) if d.status in ("empty", "not_text")]
+        batch = _prepare(texts, config.max_chars)
+        bad = [i for i, s in enumerate(batch.statuses) if s not in SCORED]
         if bad:
             raise DataError(f"training texts must be non-empty strings; rows {bad[:10]} are empty or not text")
-        columns = label_columns(labels, len(docs))
-        _warn_conflicts(docs, columns)
-        # The new state is built in locals and published at the end, so a model that is
-        # refit while other threads predict never mixes old and new parts.
-        word = make_word_vectorizer(config.word_ngram_max, config.word_features)
-        char = make_char_vectorizer(max(config.char_ngram_max, 1), config.char_features)
-        texts = [d.text for d in docs]
-        char_block = (
-            char.fit_transform(texts)
-            if config.char_ngram_max
-            else sp.csr_matrix((len(docs), config.char_features), dtype=np.float32)
-        )
-        features = sp.hstack([word.fit_transform([" ".join(d.words) for d in docs]), char_block], format="csr")
-        heads, temperatures = {}, {}
+        columns = label_columns(labels, len(batch.texts))
+        _warn_conflicts(batch.texts, columns)
+        vocabulary = fit_vocabulary(batch.words.words)
+        words = word_runs(batch.words.words, batch.words.indptr, {w: i for i, w in enumerate(vocabulary)})
+        word_idf = fit_idf(words, len(vocabulary))
+        blocks = [(words, word_idf)]
+        buckets = np.zeros(0, dtype=np.int64)
+        char_idf = np.zeros(0, dtype=np.float32)
+        if config.char_ngram_max:
+            keys = char_keys(batch.texts, config.char_ngram_max)
+            hashed = hash_keys(keys.ids, config.char_bits)
+            buckets = np.unique(hashed)
+            chars = Runs(np.searchsorted(buckets, hashed), keys.indptr)
+            char_idf = fit_idf(chars, len(buckets))
+            blocks.append((chars, char_idf))
+        features = sp.hstack([tfidf(runs, idf).matrix() for runs, idf in blocks], format="csr")
+        fit_args = {"C": config.C, "random_state": config.random_state, "max_iter": config.max_iter}
+        heads = {}
         for name, y in columns.items():
-            head = make_head(config.C, config.random_state, config.max_iter)
-            temperatures[name] = fit_temperature(head, features, y) if config.calibrate else 1.0
-            heads[name] = fit_head(head, features, y)
-            logger.info("head %r: %d classes, %d rows", name, len(head.classes_), len(y))
+            temperature = fit_temperature(features, y, **fit_args) if config.calibrate else 1.0
+            heads[name] = fit_head(features, y, **fit_args, temperature=temperature)
+            logger.info("head %r: %d classes, %d rows", name, len(heads[name].classes), len(y))
+        # The new state is built in locals and published at once, so a model that is
+        # refit while other threads predict never mixes old and new parts.
         self.__dict__.update(
-            word_vectorizer_=word,
-            char_vectorizer_=char,
+            vocabulary_=vocabulary,
+            word_idf_=word_idf,
+            char_buckets_=buckets,
+            char_idf_=char_idf,
             heads_=heads,
-            temperatures_=temperatures,
             keyword_lexicon_=_lexicon(keywords) if keywords is not None else (),
-            n_train_=len(docs),
-            _keyword_weights=None,
-            _lexicon_cache=None,
-            _coef_cache=None,
+            n_train_=len(batch.texts),
+            _scorer=None,
         )
         return self
-
-    def _char_block(self, texts: list[str]) -> sp.csr_matrix:
-        config = self._config()
-        if config.char_ngram_max == 0:
-            return sp.csr_matrix((len(texts), config.char_features), dtype=np.float32)
-        return self.char_vectorizer_.transform(texts)
 
     def _config(self) -> ModelConfig:
         return self.config if self.config is not None else ModelConfig()
@@ -315,6 +397,42 @@ class EmotionModel(BaseEstimator):
     def _check_fitted(self) -> None:
         if not hasattr(self, "heads_"):
             raise NotFittedError("This EmotionModel is not fitted yet; call fit() or load_model() first")
+
+    def _get_scorer(self) -> _Scorer:
+        scorer = getattr(self, "_scorer", None)
+        if scorer is None:
+            scorer = self._scorer = self._build_scorer()
+        return scorer
+
+    def _build_scorer(self) -> _Scorer:
+        n_words = len(self.vocabulary_)
+        coef = np.hstack([h.coef for h in self.heads_.values()])
+        heads, start = [], 0
+        for name, head in self.heads_.items():
+            heads.append((name, head.classes, slice(start, start + len(head.classes)), head.temperature))
+            start += len(head.classes)
+        names = [h[0] for h in heads]
+        keyword_head = names.index(KEYWORD_HEAD) if KEYWORD_HEAD in names else 0
+        usable = np.fromiter((is_word(w) for w in self.vocabulary_), dtype=bool, count=n_words)
+        keyword_table = self.heads_[names[keyword_head]].coef[:n_words] * (self.word_idf_ * usable)[:, None]
+        phrases = getattr(self, "keyword_lexicon_", ())
+        tests = {"negator": NEGATORS.__contains__, "extend": EXTEND_LEFT.__contains__, "word": is_word}
+        return _Scorer(
+            vocabulary={w: i for i, w in enumerate(self.vocabulary_)},
+            table=bucket_table(self.char_buckets_, self._config().char_bits),
+            word_weights=coef[:n_words].astype(np.float64),
+            char_weights=coef[n_words:].astype(np.float64),
+            intercept=np.concatenate([h.intercept for h in self.heads_.values()]),
+            heads=tuple(heads),
+            keyword_table=keyword_table.astype(np.float32),
+            keyword_head=keyword_head,
+            automaton=make_automaton(phrases),
+            lexicon=(frozenset(phrases), frozenset(p[:n] for p in phrases for n in range(1, len(p) + 1))),
+            flags={
+                name: (np.fromiter(map(test, self.vocabulary_), dtype=bool, count=n_words), test)
+                for name, test in tests.items()
+            },
+        )
 
     def predict(self, texts: Iterable[object]) -> list[Prediction]:
         """Predict every head for each text, in input order, one result per input.
@@ -332,112 +450,99 @@ class EmotionModel(BaseEstimator):
         list of Prediction
         """
         self._check_fitted()
-        config = self._config()
-        docs = [_prepare(t, config.max_chars) for t in texts]
-        scored = [d for d in docs if d.status in ("ok", "truncated")]
-        probabilities = self._probabilities(scored)
-        keywords = self._keywords(scored, probabilities)
+        values = texts if isinstance(texts, Sequence) and not isinstance(texts, str) else list(texts)
         results: list[Prediction] = []
-        position = 0
-        first = next(iter(self.heads_))
-        for doc in docs:
-            if doc.status not in ("ok", "truncated"):
-                results.append(Prediction(text=doc.original, status=doc.status))
-                continue
-            heads = {name: _label_score(classes, proba[position]) for name, (classes, proba) in probabilities.items()}
-            results.append(
-                Prediction(
-                    text=doc.original,
-                    heads=heads,
-                    keywords=keywords[position],
-                    status=doc.status,
-                    uncertain=heads[first].probability < config.uncertain_below,
-                )
-            )
-            position += 1
+        for start in range(0, len(values), CHUNK):
+            results.extend(self._predict_chunk(values[start : start + CHUNK]))
         return results
 
     def predict_one(self, text: object) -> Prediction:
         """Predict one message; see :meth:`predict`."""
         return self.predict([text])[0]
 
-    def _probabilities(self, docs: Sequence[_Doc]) -> dict[str, tuple[tuple[str, ...], np.ndarray]]:
-        if not docs:
-            return {
-                name: (tuple(str(c) for c in h.classes_), np.empty((0, len(h.classes_))))
-                for name, h in self.heads_.items()
-            }
-        # Inputs are our own sparse matrices: scikit-learn's per-call checks are skipped (thread-local setting).
-        with config_context(assume_finite=True, skip_parameter_validation=True):
-            features = sp.hstack(
-                [
-                    self.word_vectorizer_.transform([" ".join(d.words) for d in docs]),
-                    self._char_block([d.text for d in docs]),
-                ],
-                format="csr",
+    def _predict_chunk(self, values: Sequence[object]) -> list[Prediction]:
+        config = self._config()
+        scorer = self._get_scorer()
+        batch = _prepare(values, config.max_chars)
+        words = word_runs(batch.words.words, batch.words.indptr, scorer.vocabulary)
+        decision = self._decision(scorer, batch, words)
+        scores: list[list[LabelScore]] = []
+        keyword_proba = None
+        for k, (_, classes, columns, temperature) in enumerate(scorer.heads):
+            proba = probabilities(decision[:, columns], temperature)
+            scores.append(_label_scores(classes, proba))
+            if k == scorer.keyword_head:
+                keyword_proba = proba
+        keywords = self._keywords(scorer, batch, words, keyword_proba)
+        names = [h[0] for h in scorer.heads]
+        results = []
+        position = 0
+        for text, status in zip(batch.originals, batch.statuses):
+            if status not in SCORED:
+                results.append(Prediction(text=text, status=status))
+                continue
+            first = scores[0][position]
+            results.append(
+                Prediction(
+                    text=text,
+                    heads={name: head_scores[position] for name, head_scores in zip(names, scores)},
+                    keywords=keywords[position],
+                    status=status,
+                    uncertain=first.probability < config.uncertain_below,
+                )
             )
-        coefs = self._transposed()
-        return {
-            name: (
-                tuple(str(c) for c in head.classes_),
-                predict_proba(head, features, coefs[name], self.temperatures_.get(name, 1.0)),
-            )
-            for name, head in self.heads_.items()
-        }
+            position += 1
+        return results
 
-    def _transposed(self) -> dict[str, sp.csr_matrix]:
-        cached = getattr(self, "_coef_cache", None)
-        if cached is None:
-            cached = self._coef_cache = {name: transposed_coef(h) for name, h in self.heads_.items()}
-        return cached
+    def _decision(self, scorer: _Scorer, batch: _Batch, words: Runs) -> np.ndarray:
+        """Each scored message's decision values (all heads' labels side by side)."""
+        decision = tfidf(words, self.word_idf_).dot(scorer.word_weights)
+        config = self._config()
+        if config.char_ngram_max:
+            chars = char_runs(batch.texts, config.char_ngram_max, config.char_bits, scorer.table)
+            decision += tfidf(chars, self.char_idf_).dot(scorer.char_weights)
+        return decision + scorer.intercept
 
-    def _keywords(self, docs: Sequence[_Doc], probabilities: dict) -> list[tuple[str, ...]]:
+    def _keywords(self, scorer: _Scorer, batch: _Batch, words: Runs, proba: np.ndarray | None) -> list[tuple[str, ...]]:
         """Rank each message's own words by how much they push its predicted emotion."""
         config = self._config()
-        out: list[tuple[str, ...]] = [() for _ in docs]
-        if not docs or config.max_keywords == 0:
+        out: list[tuple[str, ...]] = [()] * len(batch.texts)
+        if proba is None or not len(proba) or config.max_keywords == 0:
             return out
-        head_name = KEYWORD_HEAD if KEYWORD_HEAD in self.heads_ else next(iter(self.heads_))
-        classes, proba = probabilities[head_name]
+        classes = scorer.heads[scorer.keyword_head][1]
         predicted = proba.argmax(axis=1)
-        todo = [i for i, k in enumerate(predicted) if classes[k] != NO_KEYWORD_LABEL]
-        if not todo:
-            return out
-        vocabulary = sorted({w for i in todo for w in docs[i].words})
-        index = {w: k for k, w in enumerate(vocabulary)}
-        columns = word_columns(self.word_vectorizer_, vocabulary)
-        usable = (columns >= 0) & np.fromiter((is_word(w) for w in vocabulary), bool, len(vocabulary))
-        columns = np.where(usable, columns, 0)
-        idf = self.word_vectorizer_.named_steps["tfidf"].idf_
-        table = self._weights_by_class(head_name)[:, columns] * (idf[columns] * usable)
-        lexicon = self._lexicon_sets()
-        for i in todo:
-            doc = docs[i]
-            scores = table[predicted[i], [index[w] for w in doc.words]].tolist()
-            out[i] = _phrases(doc, scores, config.max_keywords, lexicon)
+        known = words.ids >= 0
+        scores = scorer.keyword_table[np.where(known, words.ids, 0), predicted[words.owners()]] * known
+        todo = np.asarray(classes)[predicted] != NO_KEYWORD_LABEL
+        segmented = batch.words
+        if todo.sum() <= FEW:
+            spans = {}
+            for doc in np.flatnonzero(todo).tolist():
+                start, end = int(words.indptr[doc]), int(words.indptr[doc + 1])
+                found = keyword_spans(tuple(segmented.words[start:end]), scores[start:end].tolist(), *scorer.lexicon)
+                spans[doc] = [(left + start, right + start) for left, right in found]
+        else:
+            flags = {name: self._flags(scorer, segmented.words, words.ids, name) for name in scorer.flags}
+            matches = lexicon_matches(segmented.words, words.indptr, todo, scorer.automaton)
+            spans = batch_keyword_spans(segmented.words, words.indptr, scores, todo, flags, matches)
+        starts = segmented.starts.tolist()
+        for doc, ranked in spans.items():
+            if ranked:
+                original = batch.originals[batch.scored[doc]]
+                out[doc] = _phrases(original, segmented, starts, ranked, config.max_keywords)
         return out
 
-    def _lexicon_sets(self) -> tuple[frozenset[str], frozenset[str]]:
-        """The keyword lexicon and the set of all its prefixes (to stop a search early)."""
-        cached = getattr(self, "_lexicon_cache", None)
-        if cached is None:
-            phrases = getattr(self, "keyword_lexicon_", ())
-            prefixes = frozenset(p[:n] for p in phrases for n in range(1, len(p) + 1))
-            cached = self._lexicon_cache = (frozenset(phrases), prefixes)
-        return cached
+    @staticmethod
+    def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray, name: str) -> np.ndarray:
+        """Per word, the flag ``name`` (``"negator"``, ...): looked up by id, tested for unknown words."""
+        by_id, test = scorer.flags[name]
+        flag = by_id[np.where(ids >= 0, ids, 0)] & (ids >= 0)
+        unknown = np.flatnonzero(ids < 0).tolist()
+        flag[unknown] = [test(words[i]) for i in unknown]
+        return flag
 
-    def _weights_by_class(self, head_name: str) -> np.ndarray:
-        """Word-block coefficients of a head, one row per class in ``classes_`` order."""
-        cached = getattr(self, "_keyword_weights", None)
-        if cached is None or cached[0] != head_name:
-            head = self.heads_[head_name]
-            columns = slice(0, self._config().word_features)
-            cached = (head_name, np.vstack([class_weights(head, label, columns) for label in head.classes_]))
-            self._keyword_weights = cached
-        return cached[1]
-
-    def score_frame(self, frame: pd.DataFrame, text_column: str = "text") -> pd.DataFrame:
-        """Return a copy of ``frame`` with the prediction columns appended.
+    def score_frame(self, frame, text_column: str = "text"):
+        """Return a copy of ``frame`` (a pandas DataFrame) with the prediction columns appended.
 
         Columns added are those of :meth:`prediction_frame`. Rows keep their order and index.
 
@@ -449,13 +554,15 @@ class EmotionModel(BaseEstimator):
         predictions = self.predict(frame_texts(frame, text_column))
         return append_columns(frame, self.prediction_frame(predictions, frame.index))
 
-    def prediction_frame(self, predictions: Sequence[Prediction], index: object = None) -> pd.DataFrame:
-        """Predictions as a typed DataFrame with :meth:`output_columns`.
+    def prediction_frame(self, predictions: Sequence[Prediction], index: object = None):
+        """Predictions as a typed pandas DataFrame with :meth:`output_columns`.
 
         Labels, ``keywords`` (joined with ``|``) and ``status`` are strings, confidences
         floats rounded to 4 decimals (NaN for a row without heads), ``uncertain`` booleans.
         An empty list gives an empty frame with the same columns and dtypes.
         """
+        import pandas as pd
+
         names = self.head_names
         rows = [p.to_row(names) for p in predictions]
         added = pd.DataFrame(rows, index=index, columns=self.output_columns(), dtype=object)
@@ -483,15 +590,8 @@ class EmotionModel(BaseEstimator):
             accuracies.append(float(np.mean(np.asarray(got) == y)))
         return float(np.mean(accuracies))
 
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state.pop("_keyword_weights", None)
-        state.pop("_lexicon_cache", None)
-        state.pop("_coef_cache", None)
-        return state
 
-
-def frame_texts(frame: pd.DataFrame, text_column: str) -> list[object]:
+def frame_texts(frame, text_column: str) -> list[object]:
     """The values of a DataFrame's text column, or a ``DataError`` saying how to name it."""
     if text_column not in frame.columns:
         raise DataError(
@@ -500,18 +600,25 @@ def frame_texts(frame: pd.DataFrame, text_column: str) -> list[object]:
     return frame[text_column].tolist()
 
 
-def append_columns(frame: pd.DataFrame, added: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with ``added`` to its right; a ``DataError`` when a name is taken."""
+def append_columns(frame, added):
+    """``frame`` with ``added`` to its right (pandas DataFrames); a ``DataError`` when a name is taken."""
+    import pandas as pd
+
     clash = [c for c in added.columns if c in frame.columns]
     if clash:
         raise DataError(f"input already has columns {clash}; rename them before scoring")
     return pd.concat([frame, added], axis=1)
 
 
-def _label_score(classes: tuple[str, ...], row: np.ndarray) -> LabelScore:
-    order = np.argsort(-row, kind="stable")
-    distribution = tuple((classes[i], float(row[i])) for i in order)
-    return LabelScore(label=distribution[0][0], probability=distribution[0][1], distribution=distribution)
+def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:
+    """One :class:`LabelScore` per row of ``proba``, its distribution highest first (ties in label order)."""
+    if len(proba) <= FEW:
+        rows = [sorted(zip(classes, row), key=lambda pair: -pair[1]) for row in proba.tolist()]
+        return [LabelScore(row[0][0], row[0][1], tuple(row)) for row in rows]
+    order = np.argsort(-proba, axis=1, kind="stable")
+    labels = np.asarray(classes, dtype=object)[order].tolist()
+    values = np.take_along_axis(proba, order, axis=1).tolist()
+    return [LabelScore(names[0], p[0], tuple(zip(names, p))) for names, p in zip(labels, values)]
 
 
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
@@ -523,25 +630,19 @@ def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
 
 
 def _phrases(
-    doc: _Doc, scores: list[float], limit: int, lexicon: tuple[frozenset[str], frozenset[str]]
+    original: str, segmented: Segmented, starts: list[int], spans: list[tuple[int, int]], limit: int
 ) -> tuple[str, ...]:
     """The message's keyword phrases, verbatim from the original text, strongest first."""
-    starts = []
-    offset = 0
-    for w in doc.words:
-        offset = doc.text.find(w, offset)
-        starts.append(offset)
-        offset += len(w)
     found: list[str] = []
     taken: set[int] = set()
-    for left, right in keyword_spans(doc.words, scores, *lexicon):
-        if taken & set(range(left, right + 1)):
+    for left, right in spans:
+        if left in taken or right in taken or taken.intersection(range(left, right + 1)):
             continue
-        phrase = doc.text[starts[left] : starts[right] + len(doc.words[right])]
-        verbatim = locate(doc.original, phrase)
+        phrase = segmented.joined[starts[left] : starts[right] + len(segmented.words[right])]
+        verbatim = locate(original, phrase)
         if verbatim and verbatim not in found:
             found.append(verbatim)
             taken.update(range(left, right + 1))
-        if len(found) == limit:
-            break
+            if len(found) == limit:
+                break
     return tuple(found)

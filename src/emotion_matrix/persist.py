@@ -1,8 +1,11 @@
-"""Save and load model folders: ``model.skops`` (features and heads) plus ``meta.json``.
+"""Save and load model folders: ``model.npz`` (the fitted arrays) plus ``meta.json``.
 
-Loading is safe by default: the model file is checked against the SHA-256 recorded in
-``meta.json`` and then read by skops, which builds only the types on an explicit
-allow-list and never unpickles. Anything else is refused with ``ModelFormatError``.
+A fitted model is numbers and strings only, so it is stored as a numpy ``.npz`` archive
+and read with ``allow_pickle=False``: reading can build arrays of numbers and text and
+nothing else, so no code in a model file can run. Before that, the file is checked
+against the SHA-256 recorded in ``meta.json``; after it, every array's type and shape is
+checked against the metadata. Anything else is refused with ``ModelFormatError``.
+Loading needs numpy only, which keeps a scoring service's start-up short.
 """
 
 from __future__ import annotations
@@ -11,25 +14,22 @@ import hashlib
 import json
 import logging
 import os
-import warnings
 import zipfile
 from dataclasses import fields
 from importlib import metadata, resources
 from pathlib import Path
 
-import skops.io as sio
+import numpy as np
 
 from .errors import ModelFormatError
+from .heads import Head
 from .model import EmotionModel, ModelConfig
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
-MODEL_FILE = "model.skops"
+FORMAT_VERSION = 2
+MODEL_FILE = "model.npz"
 META_FILE = "meta.json"
-
-# Every type a model file may contain beyond what skops trusts by default.
-ALLOWED_TYPES: tuple[str, ...] = ("scipy.sparse._csr.csr_matrix",)
 
 
 def _version(package: str) -> str:
@@ -73,24 +73,29 @@ def save_model(model: EmotionModel, directory: str | os.PathLike, *, extra: dict
     names = model.head_names  # raises NotFittedError when unfitted
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    payload = {
-        "word": model.word_vectorizer_,
-        "char": model.char_vectorizer_,
-        "heads": model.heads_,
-        "keywords": list(model.keyword_lexicon_),
-        "temperatures": dict(model.temperatures_),
+    arrays = {
+        "vocabulary": np.asarray(model.vocabulary_, dtype=str),
+        "word_idf": model.word_idf_,
+        "char_buckets": model.char_buckets_,
+        "char_idf": model.char_idf_,
+        "keyword_lexicon": np.asarray(model.keyword_lexicon_, dtype=str),
     }
+    for k, head in enumerate(model.heads_.values()):
+        arrays[f"coef_{k}"] = head.coef
+        arrays[f"intercept_{k}"] = head.intercept
     # Both files are written in full next to their targets, then renamed: an interrupted save
     # leaves the previous model in place.
     tmp_model = directory / f".{MODEL_FILE}.tmp"
     tmp_meta = directory / f".{META_FILE}.tmp"
     try:
-        sio.dump(payload, tmp_model, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        with tmp_model.open("wb") as handle:
+            np.savez_compressed(handle, **arrays)
         meta = {
             "format_version": FORMAT_VERSION,
-            "versions": {p: _version(p) for p in ("emotion-matrix", "scikit-learn", "skops", "rjieba", "numpy")},
+            "versions": {p: _version(p) for p in ("emotion-matrix", "numpy", "scikit-learn", "rjieba", "opencc")},
             "config": model._config().to_dict(),
-            "heads": {name: [str(c) for c in model.heads_[name].classes_] for name in names},
+            "heads": {name: list(head.classes) for name, head in model.heads_.items()},
+            "temperatures": {name: head.temperature for name, head in model.heads_.items()},
             "n_train": model.n_train_,
             "model_sha256": file_sha256(tmp_model),
             **(extra or {}),
@@ -153,32 +158,57 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
             f"{model_path} does not match the SHA-256 in {META_FILE}: the file was changed or truncated. "
             "Restore it or re-train the model"
         )
-    try:
-        untrusted = sio.get_untrusted_types(file=model_path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ModelFormatError(f"{model_path} is not a skops model file ({exc}); re-train the model") from exc
-    refused = sorted(set(untrusted) - set(ALLOWED_TYPES))
-    if refused:
-        raise ModelFormatError(f"{model_path} contains types that are not allowed: {refused}; it was not loaded")
-    payload = sio.load(model_path, trusted=list(ALLOWED_TYPES))
     known = {f.name for f in fields(ModelConfig)}
     unknown = sorted(set(meta.get("config", {})) - known)
     if unknown:
         raise ModelFormatError(f"{META_FILE} has config fields this version does not know: {unknown}")
-    wrote = meta.get("versions", {}).get("scikit-learn")
-    if wrote and wrote != _version("scikit-learn"):
-        warnings.warn(
-            f"model saved with scikit-learn {wrote}, running {_version('scikit-learn')}; "
-            "predictions may differ slightly. Re-train or save the model again to silence this",
-            UserWarning,
-            stacklevel=2,
-        )
-    model = EmotionModel(ModelConfig(**meta.get("config", {})))
-    model.word_vectorizer_ = payload["word"]
-    model.char_vectorizer_ = payload["char"]
-    model.heads_ = dict(payload["heads"])
-    model.keyword_lexicon_ = tuple(payload["keywords"])
-    model.temperatures_ = {str(k): float(v) for k, v in payload["temperatures"].items()}
-    model.n_train_ = int(meta.get("n_train", 0))
-    model._keyword_weights = model._lexicon_cache = model._coef_cache = None
+    config = ModelConfig(**meta.get("config", {}))
+    try:
+        with np.load(model_path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise ModelFormatError(
+            f"{model_path} is not a model archive of numbers and text ({exc}); it was not loaded. Re-train the model"
+        ) from exc
+    model = EmotionModel(config)
+    model.__dict__.update(_fitted_state(arrays, meta, config, model_path))
     return model
+
+
+def _fitted_state(arrays: dict[str, np.ndarray], meta: dict, config: ModelConfig, path: Path) -> dict:
+    """The model's fitted attributes, after checking every array against ``meta``."""
+
+    def get(name: str, kind: str, shape: tuple | None = None) -> np.ndarray:
+        array = arrays.get(name)
+        if array is None or array.dtype.kind not in kind or array.shape != (shape or array.shape[:1]):
+            found = "missing" if array is None else f"{array.dtype} {array.shape}"
+            expected = shape or "one dimension"
+            raise ModelFormatError(f"{path}: array {name!r} is {found}, expected {expected}; re-train the model")
+        return array
+
+    try:
+        n_words = len(arrays["vocabulary"])
+        n_buckets = len(arrays["char_buckets"])
+        heads = {
+            str(name): (list(classes), float(meta["temperatures"][name])) for name, classes in meta["heads"].items()
+        }
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFormatError(f"{path} or its {META_FILE} lacks a part of the model ({exc}); re-train it") from exc
+    state = {
+        "vocabulary_": tuple(get("vocabulary", "U", (n_words,)).tolist()),
+        "word_idf_": get("word_idf", "f", (n_words,)).astype(np.float32),
+        "char_buckets_": get("char_buckets", "iu", (n_buckets,)).astype(np.int64),
+        "char_idf_": get("char_idf", "f", (n_buckets,)).astype(np.float32),
+        "keyword_lexicon_": tuple(get("keyword_lexicon", "U").tolist()),
+        "n_train_": int(meta.get("n_train", 0)),
+        "heads_": {},
+        "_scorer": None,
+    }
+    buckets = state["char_buckets_"]
+    if n_buckets and (buckets.min() < 0 or buckets.max() >= 2**config.char_bits or np.any(np.diff(buckets) <= 0)):
+        raise ModelFormatError(f"{path}: character buckets do not fit char_bits={config.char_bits}; re-train the model")
+    for k, (name, (classes, temperature)) in enumerate(heads.items()):
+        coef = get(f"coef_{k}", "f", (n_words + n_buckets, len(classes))).astype(np.float32)
+        intercept = get(f"intercept_{k}", "f", (len(classes),)).astype(np.float64)
+        state["heads_"][name] = Head(tuple(str(c) for c in classes), coef, intercept, temperature)
+    return state
