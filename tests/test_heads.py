@@ -17,14 +17,14 @@ def test_two_class_head_gives_scikit_learns_probabilities():
     assert head.classes == ("a", "b") and head.coef.shape == (5, 2)
     assert not head.coef[[1, 3]].any()  # columns never seen stay zero
     assert np.allclose(head.coef[:, 0], -head.coef[:, 1])  # "a" words push against "b"
-    reference = LogisticRegression(C=1.0, class_weight="balanced").fit(X[:, [0, 2, 4]], y)
+    reference = LogisticRegression(C=1.0, class_weight="balanced", tol=1e-3).fit(X[:, [0, 2, 4]], y)
     assert np.allclose(_scores(head, X), reference.predict_proba(X[:, [0, 2, 4]]), atol=1e-6)
 
 
 def test_multiclass_head_gives_scikit_learns_probabilities():
     y = np.array(["a", "b", "c", "b"])
     head = fit_head(X, y, C=1.0, random_state=0, max_iter=200)
-    reference = LogisticRegression(C=1.0, class_weight="balanced", max_iter=200).fit(X[:, [0, 2, 4]], y)
+    reference = LogisticRegression(C=1.0, class_weight="balanced", max_iter=200, tol=1e-3).fit(X[:, [0, 2, 4]], y)
     assert np.allclose(_scores(head, X), reference.predict_proba(X[:, [0, 2, 4]]), atol=1e-6)
 
 
@@ -35,4 +35,4 @@ def test_temperature_softens_or_sharpens():
 
 
 def test_fit_temperature_is_one_without_enough_examples():
-    assert fit_temperature(X, np.array(["a", "b", "a", "b"]), C=1.0, random_state=0, max_iter=100) == 1.0
+    assert fit_temperature(X, np.array(["a", "b", "a", "a"]), C=1.0, random_state=0, max_iter=100) == 1.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -192,3 +193,75 @@ def tfidf(runs: Runs, idf: np.ndarray) -> Rows:
     squares[squares == 0] = 1.0
     data /= np.sqrt(squares)[row]
     return Rows(row, column, data, (n_docs, n_features))
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureSpace:
+    """The fitted features: the word vocabulary, the character n-gram buckets and their IDFs.
+
+    A word's position in ``vocabulary`` is its feature id; ``char_buckets`` (sorted) are
+    the hashed character n-grams training saw, a bucket's position its feature id.
+    ``char_ngram_max`` 0 means no character features.
+    """
+
+    vocabulary: tuple[str, ...]
+    word_idf: np.ndarray
+    char_buckets: np.ndarray
+    char_idf: np.ndarray
+    char_ngram_max: int
+    char_bits: int
+
+    @classmethod
+    def fit(
+        cls, words: Sequence[str], indptr: np.ndarray, texts: Sequence[str], char_ngram_max: int, char_bits: int
+    ) -> tuple[FeatureSpace, sp.csr_matrix]:
+        """Learn the features of training messages; returns them and the training matrix.
+
+        ``words`` holds every message's words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``),
+        ``texts`` the normalized messages.
+        """
+        vocabulary = fit_vocabulary(words)
+        word_ids = word_runs(words, indptr, {w: i for i, w in enumerate(vocabulary)})
+        word_idf = fit_idf(word_ids, len(vocabulary))
+        buckets = np.zeros(0, dtype=np.int64)
+        char_idf = np.zeros(0, dtype=np.float32)
+        blocks = [tfidf(word_ids, word_idf).matrix()]
+        if char_ngram_max:
+            keys = char_keys(texts, char_ngram_max)
+            hashed = hash_keys(keys.ids, char_bits)
+            buckets = np.unique(hashed)
+            char_ids = Runs(np.searchsorted(buckets, hashed), keys.indptr)
+            char_idf = fit_idf(char_ids, len(buckets))
+            blocks.append(tfidf(char_ids, char_idf).matrix())
+        space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits)
+        return space, sp.hstack(blocks, format="csr")
+
+    @property
+    def n_features(self) -> int:
+        """Word features first, then character features."""
+        return len(self.vocabulary) + len(self.char_buckets)
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Word to feature id."""
+        return {w: i for i, w in enumerate(self.vocabulary)}
+
+    @cached_property
+    def table(self) -> np.ndarray:
+        """Character bucket to feature id, ``-1`` for a bucket training never saw."""
+        return bucket_table(self.char_buckets, self.char_bits)
+
+    def words(self, words: Sequence[str], indptr: np.ndarray) -> Runs:
+        """The word ids of a batch (``-1`` for an unknown word); see :func:`word_runs`."""
+        return word_runs(words, indptr, self.index)
+
+    def decision(self, word_ids: Runs, texts: Sequence[str], word_weights: np.ndarray, char_weights: np.ndarray):
+        """``features @ weights`` for a batch, without building its whole feature matrix.
+
+        ``word_weights`` and ``char_weights`` hold one row per word and per character feature.
+        """
+        out = tfidf(word_ids, self.word_idf).dot(word_weights)
+        if self.char_ngram_max:
+            char_ids = char_runs(texts, self.char_ngram_max, self.char_bits, self.table)
+            out += tfidf(char_ids, self.char_idf).dot(char_weights)
+        return out

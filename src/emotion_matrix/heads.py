@@ -41,13 +41,15 @@ def probabilities(decision: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return z
 
 
-def _logistic(C: float, random_state: int, max_iter: int):
+def _logistic(C: float, random_state: int, max_iter: int, tol: float):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter, random_state=random_state)
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter, tol=tol, random_state=random_state)
 
 
-def fit_head(features, y: np.ndarray, *, C: float, random_state: int, max_iter: int, temperature: float = 1.0) -> Head:
+def fit_head(
+    features, y: np.ndarray, *, C: float, random_state: int, max_iter: int, tol: float = 1e-3, temperature: float = 1.0
+) -> Head:
     """Fit a multinomial logistic regression with balanced class weights on ``features``.
 
     Only columns that occur are given to the solver (same model, much faster); the other
@@ -55,7 +57,7 @@ def fit_head(features, y: np.ndarray, *, C: float, random_state: int, max_iter: 
     every head is scored the same way.
     """
     active = np.unique(features.indices)
-    model = _logistic(C, random_state, max_iter).fit(features[:, active], y)
+    model = _logistic(C, random_state, max_iter, tol).fit(features[:, active], y)
     weights = model.coef_.T
     intercept = model.intercept_
     if weights.shape[1] == 1:
@@ -66,7 +68,9 @@ def fit_head(features, y: np.ndarray, *, C: float, random_state: int, max_iter: 
     return Head(tuple(str(c) for c in model.classes_), coef, intercept.astype(np.float64), float(temperature))
 
 
-def fit_temperature(features, y: np.ndarray, *, C: float, random_state: int, max_iter: int, folds: int = 3) -> float:
+def fit_temperature(
+    features, y: np.ndarray, *, C: float, random_state: int, max_iter: int, tol: float = 1e-3, folds: int = 2
+) -> float:
     """The temperature that makes a head's probabilities match its accuracy.
 
     Out-of-fold decision values of the head are divided by a temperature chosen to
@@ -81,7 +85,7 @@ def fit_temperature(features, y: np.ndarray, *, C: float, random_state: int, max
         return 1.0
     active = np.unique(features.indices)
     cv = StratifiedKFold(folds, shuffle=True, random_state=random_state)
-    model = _logistic(C, random_state, max_iter)
+    model = _logistic(C, random_state, max_iter, tol)
     decision = cross_val_predict(model, features[:, active], y, cv=cv, method="decision_function")
     if decision.ndim == 1:
         decision = np.column_stack([-decision / 2, decision / 2])

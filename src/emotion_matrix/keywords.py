@@ -152,8 +152,9 @@ def lexicon_matches(
     first, last = first[order], last[order]
     longest = np.ones(len(first), dtype=bool)
     longest[1:] = first[1:] != first[:-1]
-    for i, j in zip(first[longest].tolist(), last[longest].tolist()):
-        out.setdefault(int(owner[i]), []).append((i, j))
+    first, last = first[longest], last[longest]
+    for doc, i, j in zip(owner[first].tolist(), first.tolist(), last.tolist()):
+        out.setdefault(doc, []).append((i, j))
     return out
 
 
@@ -201,11 +202,11 @@ def batch_keyword_spans(
         for weight, left, right in zip(sums, lefts, rights):
             if left < right or len(words[left]) >= 2:
                 weighted.setdefault(int(owner[left]), []).append((-weight, left, right))
-    out: dict[int, list[tuple[int, int]]] = {}
+    out: dict[int, list[tuple[int, int]]] = {doc: [] for doc in np.flatnonzero(todo).tolist()}
     extend = flags["extend"].tolist()
     values = signed.tolist()
     starts = indptr.tolist()
-    for doc in np.flatnonzero(todo).tolist():
+    for doc in sorted(matches.keys() | weighted.keys()):
         ranked = []
         after = -1
         for left, right in matches.get(doc, ()):

@@ -17,21 +17,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import scipy.sparse as sp
 
 from .errors import DataError, NotFittedError
-from .features import (
-    MAX_CHAR_NGRAM,
-    Runs,
-    bucket_table,
-    char_keys,
-    char_runs,
-    fit_idf,
-    fit_vocabulary,
-    hash_keys,
-    tfidf,
-    word_runs,
-)
+from .features import MAX_CHAR_NGRAM, FeatureSpace, Runs
 from .heads import fit_head, fit_temperature, probabilities
 from .keywords import (
     EXTEND_LEFT,
@@ -70,6 +58,8 @@ class ModelConfig:
         Inverse regularization strength of every head.
     max_iter : int
         Solver iterations of every head.
+    tol : float
+        Solver tolerance of every head.
     max_chars : int
         Longer texts are cut to this many characters and get status ``"truncated"``.
     max_keywords : int
@@ -78,7 +68,7 @@ class ModelConfig:
         A prediction whose first head's probability is below this is flagged ``uncertain``.
     calibrate : bool
         Fit a temperature per head on out-of-fold predictions, so that a probability of
-        0.8 is right about 80% of the time (costs three extra fits per head).
+        0.8 is right about 80% of the time (costs two extra fits on half the rows per head).
     random_state : int
         Seed of the solvers.
 
@@ -92,6 +82,7 @@ class ModelConfig:
     char_bits: int = 20
     C: float = 2.0
     max_iter: int = 2000
+    tol: float = 1e-3
     max_chars: int = 2000
     max_keywords: int = 3
     uncertain_below: float = 0.45
@@ -100,7 +91,7 @@ class ModelConfig:
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first field with a bad value."""
-        for name in ("max_iter", "max_chars", "C"):
+        for name in ("max_iter", "max_chars", "C", "tol"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"ModelConfig.{name} must be > 0; got {getattr(self, name)!r}")
         if not 0 <= self.char_ngram_max <= MAX_CHAR_NGRAM:
@@ -235,8 +226,6 @@ def _warn_conflicts(texts: Sequence[str], columns: dict[str, np.ndarray]) -> Non
 class _Scorer:
     """Everything scoring reads, derived once from the fitted arrays (never changed after)."""
 
-    vocabulary: dict[str, int]
-    table: np.ndarray
     word_weights: np.ndarray  # words x all heads' labels
     char_weights: np.ndarray
     intercept: np.ndarray
@@ -260,12 +249,8 @@ class EmotionModel:
     ----------
     heads_ : dict of str to Head
         One fitted head per label column, in the order of the training labels.
-    vocabulary_ : tuple of str
-        The words seen in training; a word's position is its feature id.
-    word_idf_, char_idf_ : ndarray
-        IDF of each word and of each character n-gram bucket.
-    char_buckets_ : ndarray
-        The character n-gram buckets seen in training, sorted.
+    features_ : FeatureSpace
+        The fitted features (vocabulary, character n-gram buckets, IDFs) shared by all heads.
     keyword_lexicon_ : tuple of str
         Normalized emotion phrases learned from keyword labels (may be empty).
     n_train_ : int
@@ -350,21 +335,10 @@ class EmotionModel:
             raise DataError(f"training texts must be non-empty strings; rows {bad[:10]} are empty or not text")
         columns = label_columns(labels, len(batch.texts))
         _warn_conflicts(batch.texts, columns)
-        vocabulary = fit_vocabulary(batch.words.words)
-        words = word_runs(batch.words.words, batch.words.indptr, {w: i for i, w in enumerate(vocabulary)})
-        word_idf = fit_idf(words, len(vocabulary))
-        blocks = [(words, word_idf)]
-        buckets = np.zeros(0, dtype=np.int64)
-        char_idf = np.zeros(0, dtype=np.float32)
-        if config.char_ngram_max:
-            keys = char_keys(batch.texts, config.char_ngram_max)
-            hashed = hash_keys(keys.ids, config.char_bits)
-            buckets = np.unique(hashed)
-            chars = Runs(np.searchsorted(buckets, hashed), keys.indptr)
-            char_idf = fit_idf(chars, len(buckets))
-            blocks.append((chars, char_idf))
-        features = sp.hstack([tfidf(runs, idf).matrix() for runs, idf in blocks], format="csr")
-        fit_args = {"C": config.C, "random_state": config.random_state, "max_iter": config.max_iter}
+        space, features = FeatureSpace.fit(
+            batch.words.words, batch.words.indptr, batch.texts, config.char_ngram_max, config.char_bits
+        )
+        fit_args = {"C": config.C, "random_state": config.random_state, "max_iter": config.max_iter, "tol": config.tol}
         heads = {}
         for name, y in columns.items():
             temperature = fit_temperature(features, y, **fit_args) if config.calibrate else 1.0
@@ -373,10 +347,7 @@ class EmotionModel:
         # The new state is built in locals and published at once, so a model that is
         # refit while other threads predict never mixes old and new parts.
         self.__dict__.update(
-            vocabulary_=vocabulary,
-            word_idf_=word_idf,
-            char_buckets_=buckets,
-            char_idf_=char_idf,
+            features_=space,
             heads_=heads,
             keyword_lexicon_=_lexicon(keywords) if keywords is not None else (),
             n_train_=len(batch.texts),
@@ -405,7 +376,8 @@ class EmotionModel:
         return scorer
 
     def _build_scorer(self) -> _Scorer:
-        n_words = len(self.vocabulary_)
+        space = self.features_
+        n_words = len(space.vocabulary)
         coef = np.hstack([h.coef for h in self.heads_.values()])
         heads, start = [], 0
         for name, head in self.heads_.items():
@@ -413,13 +385,11 @@ class EmotionModel:
             start += len(head.classes)
         names = [h[0] for h in heads]
         keyword_head = names.index(KEYWORD_HEAD) if KEYWORD_HEAD in names else 0
-        usable = np.fromiter((is_word(w) for w in self.vocabulary_), dtype=bool, count=n_words)
-        keyword_table = self.heads_[names[keyword_head]].coef[:n_words] * (self.word_idf_ * usable)[:, None]
+        usable = np.fromiter(map(is_word, space.vocabulary), dtype=bool, count=n_words)
+        keyword_table = self.heads_[names[keyword_head]].coef[:n_words] * (space.word_idf * usable)[:, None]
         phrases = getattr(self, "keyword_lexicon_", ())
         tests = {"negator": NEGATORS.__contains__, "extend": EXTEND_LEFT.__contains__, "word": is_word}
         return _Scorer(
-            vocabulary={w: i for i, w in enumerate(self.vocabulary_)},
-            table=bucket_table(self.char_buckets_, self._config().char_bits),
             word_weights=coef[:n_words].astype(np.float64),
             char_weights=coef[n_words:].astype(np.float64),
             intercept=np.concatenate([h.intercept for h in self.heads_.values()]),
@@ -429,7 +399,7 @@ class EmotionModel:
             automaton=make_automaton(phrases),
             lexicon=(frozenset(phrases), frozenset(p[:n] for p in phrases for n in range(1, len(p) + 1))),
             flags={
-                name: (np.fromiter(map(test, self.vocabulary_), dtype=bool, count=n_words), test)
+                name: (np.fromiter(map(test, space.vocabulary), dtype=bool, count=n_words), test)
                 for name, test in tests.items()
             },
         )
@@ -464,8 +434,9 @@ class EmotionModel:
         config = self._config()
         scorer = self._get_scorer()
         batch = _prepare(values, config.max_chars)
-        words = word_runs(batch.words.words, batch.words.indptr, scorer.vocabulary)
-        decision = self._decision(scorer, batch, words)
+        words = self.features_.words(batch.words.words, batch.words.indptr)
+        decision = self.features_.decision(words, batch.texts, scorer.word_weights, scorer.char_weights)
+        decision += scorer.intercept
         scores: list[list[LabelScore]] = []
         keyword_proba = None
         for k, (_, classes, columns, temperature) in enumerate(scorer.heads):
@@ -493,15 +464,6 @@ class EmotionModel:
             )
             position += 1
         return results
-
-    def _decision(self, scorer: _Scorer, batch: _Batch, words: Runs) -> np.ndarray:
-        """Each scored message's decision values (all heads' labels side by side)."""
-        decision = tfidf(words, self.word_idf_).dot(scorer.word_weights)
-        config = self._config()
-        if config.char_ngram_max:
-            chars = char_runs(batch.texts, config.char_ngram_max, config.char_bits, scorer.table)
-            decision += tfidf(chars, self.char_idf_).dot(scorer.char_weights)
-        return decision + scorer.intercept
 
     def _keywords(self, scorer: _Scorer, batch: _Batch, words: Runs, proba: np.ndarray | None) -> list[tuple[str, ...]]:
         """Rank each message's own words by how much they push its predicted emotion."""

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelFormatError
+from .features import FeatureSpace
 from .heads import Head
 from .model import EmotionModel, ModelConfig
 
@@ -73,11 +74,12 @@ def save_model(model: EmotionModel, directory: str | os.PathLike, *, extra: dict
     names = model.head_names  # raises NotFittedError when unfitted
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    space = model.features_
     arrays = {
-        "vocabulary": np.asarray(model.vocabulary_, dtype=str),
-        "word_idf": model.word_idf_,
-        "char_buckets": model.char_buckets_,
-        "char_idf": model.char_idf_,
+        "vocabulary": np.asarray(space.vocabulary, dtype=str),
+        "word_idf": space.word_idf,
+        "char_buckets": space.char_buckets,
+        "char_idf": space.char_idf,
         "keyword_lexicon": np.asarray(model.keyword_lexicon_, dtype=str),
     }
     for k, head in enumerate(model.heads_.values()):
@@ -194,19 +196,24 @@ def _fitted_state(arrays: dict[str, np.ndarray], meta: dict, config: ModelConfig
         }
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFormatError(f"{path} or its {META_FILE} lacks a part of the model ({exc}); re-train it") from exc
+    buckets = get("char_buckets", "iu", (n_buckets,)).astype(np.int64)
+    if n_buckets and (buckets.min() < 0 or buckets.max() >= 2**config.char_bits or np.any(np.diff(buckets) <= 0)):
+        raise ModelFormatError(f"{path}: character buckets do not fit char_bits={config.char_bits}; re-train the model")
+    space = FeatureSpace(
+        vocabulary=tuple(get("vocabulary", "U", (n_words,)).tolist()),
+        word_idf=get("word_idf", "f", (n_words,)).astype(np.float32),
+        char_buckets=buckets,
+        char_idf=get("char_idf", "f", (n_buckets,)).astype(np.float32),
+        char_ngram_max=config.char_ngram_max,
+        char_bits=config.char_bits,
+    )
     state = {
-        "vocabulary_": tuple(get("vocabulary", "U", (n_words,)).tolist()),
-        "word_idf_": get("word_idf", "f", (n_words,)).astype(np.float32),
-        "char_buckets_": get("char_buckets", "iu", (n_buckets,)).astype(np.int64),
-        "char_idf_": get("char_idf", "f", (n_buckets,)).astype(np.float32),
+        "features_": space,
         "keyword_lexicon_": tuple(get("keyword_lexicon", "U").tolist()),
         "n_train_": int(meta.get("n_train", 0)),
         "heads_": {},
         "_scorer": None,
     }
-    buckets = state["char_buckets_"]
-    if n_buckets and (buckets.min() < 0 or buckets.max() >= 2**config.char_bits or np.any(np.diff(buckets) <= 0)):
-        raise ModelFormatError(f"{path}: character buckets do not fit char_bits={config.char_bits}; re-train the model")
     for k, (name, (classes, temperature)) in enumerate(heads.items()):
         coef = get(f"coef_{k}", "f", (n_words + n_buckets, len(classes))).astype(np.float32)
         intercept = get(f"intercept_{k}", "f", (len(classes),)).astype(np.float64)
