@@ -150,7 +150,7 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
     ------
     ModelFormatError
         The folder is not a model, the file was changed or truncated, its format is
-        unknown, or it holds types outside the allow-list.
+        unknown, or it holds anything but arrays of numbers and text that fit its metadata.
     """
     directory = Path(directory) if directory is not None else default_model_path()
     meta = read_meta(directory)
@@ -164,7 +164,11 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
     unknown = sorted(set(meta.get("config", {})) - known)
     if unknown:
         raise ModelFormatError(f"{META_FILE} has config fields this version does not know: {unknown}")
-    config = ModelConfig(**meta.get("config", {}))
+    try:
+        config = ModelConfig(**meta.get("config", {}))
+        config.validate()
+    except (TypeError, ValueError) as exc:
+        raise ModelFormatError(f"{META_FILE} has a bad config ({exc}); re-train the model") from exc
     try:
         with np.load(model_path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
