@@ -7,11 +7,13 @@ own characters.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
+_ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() holds
 SHARE = 0.3  # a heavily weighted word weighs at least this share of the message's strongest word
 NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从不 未 无".split())
 EXTEND_LEFT = NEGATORS | frozenset("太 很 非常 真 真的 超 好 特别 极 最 有点 一点 都 也 还".split())
@@ -25,7 +27,7 @@ def is_word(word: str) -> bool:
     >>> is_word("气死了"), is_word("!!")
     (True, False)
     """
-    return any(c.isalnum() for c in word)
+    return _ALNUM.search(word) is not None
 
 
 def lexicon_spans(words: tuple[str, ...], phrases: frozenset[str], prefixes: frozenset[str]) -> list[tuple[int, int]]:
@@ -123,16 +125,17 @@ def make_automaton(phrases: Sequence[str]) -> AhoCorasick | None:
 
 def lexicon_matches(
     words: Sequence[str], indptr: np.ndarray, todo: np.ndarray, automaton: AhoCorasick | None
-) -> dict[int, list[tuple[int, int]]]:
-    """Per message with ``todo``, its lexicon phrases as ``(first word, last word)``, longest at each first word.
+) -> tuple[np.ndarray, np.ndarray]:
+    """The lexicon phrases of the messages with ``todo``, as ``(first word, last word)`` arrays.
 
     ``words`` holds all messages' words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``).
-    A phrase counts when it spells whole words, as in :func:`lexicon_spans`; all of them
-    are found in one pass of ``automaton`` over the batch.
+    A phrase counts when it spells whole words of one message, as in :func:`lexicon_spans`;
+    all of them are found in one pass of ``automaton`` over the batch. Only the longest
+    phrase at each first word is kept; the result is ordered by first word.
     """
-    out: dict[int, list[tuple[int, int]]] = {}
+    none = np.zeros(0, dtype=np.int64)
     if automaton is None or not len(words):
-        return out
+        return none, none
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     ends = np.cumsum(lengths)
     word_at_start = np.full(ends[-1] + 1, -1)
@@ -152,10 +155,34 @@ def lexicon_matches(
     first, last = first[order], last[order]
     longest = np.ones(len(first), dtype=bool)
     longest[1:] = first[1:] != first[:-1]
-    first, last = first[longest], last[longest]
-    for doc, i, j in zip(owner[first].tolist(), first.tolist(), last.tolist()):
-        out.setdefault(doc, []).append((i, j))
-    return out
+    return first[longest], last[longest]
+
+
+def _greedy(first: np.ndarray, last: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """Which matches :func:`lexicon_spans` keeps: per message the first, then the next that starts after it."""
+    n = len(first)
+    key = owner[first] * (len(owner) + 1)
+    after = np.searchsorted(key + first, key + last, side="right")
+    same = after < n
+    same[same] = owner[first[after[same]]] == owner[first[same]]
+    after = np.where(same, after, n)
+    kept = np.zeros(n + 1, dtype=bool)
+    current = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if n else np.zeros(0, np.int64)
+    while len(current):
+        kept[current] = True
+        current = after[current]
+        current = current[current < n]
+    return kept[:n]
+
+
+def _span_sums(values: np.ndarray, first: np.ndarray, last: np.ndarray, ufunc: np.ufunc = np.add) -> np.ndarray:
+    """``ufunc`` reduced over ``values[first[k]:last[k] + 1]`` for each span ``k``, in word order."""
+    if not len(first):
+        return np.zeros(0, dtype=values.dtype)
+    lengths = last - first + 1
+    offsets = np.cumsum(lengths) - lengths
+    index = np.repeat(first - offsets, lengths) + np.arange(lengths.sum())
+    return ufunc.reduceat(values[index], offsets)
 
 
 def batch_keyword_spans(
@@ -164,68 +191,65 @@ def batch_keyword_spans(
     scores: np.ndarray,
     todo: np.ndarray,
     flags: Mapping[str, np.ndarray],
-    matches: Mapping[int, list[tuple[int, int]]],
+    matches: tuple[np.ndarray, np.ndarray],
 ) -> dict[int, list[tuple[int, int]]]:
     """:func:`keyword_spans` of each message ``i`` with ``todo[i]``, for a whole batch at once.
 
     ``words`` holds all messages' words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``)
     and ``scores`` their weights; spans index ``words``. ``flags`` marks, per word, the
     members of ``NEGATORS`` (``"negator"``) and of ``EXTEND_LEFT`` (``"extend"``), and
-    the words that pass :func:`is_word` (``"word"``);
-    ``matches`` are the :func:`lexicon_matches`. The weighted runs of all messages are
-    found with a few array operations; only the ranking runs per message. A test checks
-    the result against :func:`keyword_spans` message by message.
+    the words that pass :func:`is_word` (``"word"``); ``matches`` are the
+    :func:`lexicon_matches`. Everything is computed with array operations over the batch;
+    a test checks the result against :func:`keyword_spans` message by message.
     """
-    n_docs = len(indptr) - 1
-    lengths = np.diff(indptr)
-    owner = np.repeat(np.arange(n_docs), lengths)
-    first = np.zeros(len(words) + 1, dtype=bool)
+    n_docs, n = len(indptr) - 1, len(words)
+    owner = np.repeat(np.arange(n_docs), np.diff(indptr))
+    first = np.zeros(n + 1, dtype=bool)
     first[indptr[:-1]] = True
     first = first[:-1]
-    negated = np.zeros(len(words), dtype=bool)
-    negated[1:] = flags["negator"][:-1]
-    signed = np.where(negated & ~first, -scores, scores).astype(np.float64)
+    previous = np.zeros(n, dtype=bool)
+    previous[1:] = flags["negator"][:-1]
+    signed = np.where(previous & ~first, -scores, scores).astype(np.float64)
+    # Extending a span left over negation and degree words stops at a message's first word.
+    previous[1:] = flags["extend"][:-1]
+    reach = np.maximum.accumulate(np.where(first | ~previous, np.arange(n), 0)) if n else np.zeros(0, np.int64)
+
+    # Lexicon phrases that push the label, chosen as lexicon_spans does.
+    lo, hi = matches
+    kept = _greedy(lo, hi, owner)
+    lo, hi = lo[kept], hi[kept]
+    weight0 = _span_sums(signed, lo, hi)
+    against = _span_sums((signed < 0) & ~flags["extend"], lo, hi, np.logical_or)
+    good = (weight0 > 0) & ~against
+    lo, hi, weight0 = lo[good], hi[good], weight0[good]
+    has_lexicon = np.zeros(n_docs, dtype=bool)
+    has_lexicon[owner[lo]] = True
+
+    # Otherwise, runs of words that each weigh at least SHARE of the message's strongest word.
     top = np.zeros(n_docs)
-    filled = lengths > 0
+    filled = np.diff(indptr) > 0
     if filled.any():
         top[filled] = np.maximum.reduceat(signed, indptr[:-1][filled])
-    heavy = (signed > 0) & (signed >= SHARE * top[owner]) & todo[owner]
-    follows = np.zeros(len(words), dtype=bool)
+    heavy = (signed > 0) & (signed >= SHARE * top[owner]) & todo[owner] & ~has_lexicon[owner]
+    follows = np.zeros(n, dtype=bool)
     follows[1:] = heavy[:-1]
     at = np.flatnonzero(heavy)
-    run_starts = np.flatnonzero(~(follows & ~first & flags["word"])[at])
-    weighted: dict[int, list[tuple[float, int, int]]] = {}
-    if len(at):
-        sums = np.add.reduceat(signed[at], run_starts).tolist()
-        lefts = at[run_starts].tolist()
-        rights = at[np.append(run_starts[1:], len(at)) - 1].tolist()
-        for weight, left, right in zip(sums, lefts, rights):
-            if left < right or len(words[left]) >= 2:
-                weighted.setdefault(int(owner[left]), []).append((-weight, left, right))
-    out: dict[int, list[tuple[int, int]]] = {doc: [] for doc in np.flatnonzero(todo).tolist()}
-    extend = flags["extend"].tolist()
-    values = signed.tolist()
-    starts = indptr.tolist()
-    for doc in sorted(matches.keys() | weighted.keys()):
-        ranked = []
-        after = -1
-        for left, right in matches.get(doc, ()):
-            if left < after:
-                continue
-            after = right + 1
-            inner = range(left, right + 1)
-            weight = sum(values[i] for i in inner)
-            if weight <= 0 or any(values[i] < 0 and not extend[i] for i in inner):
-                continue
-            ranked.append((-weight, left, right))
-        if not ranked:
-            ranked = weighted.get(doc, [])
-        start = starts[doc]
-        spans = []
-        for weight, left, right in ranked:
-            while left > start and extend[left - 1]:
-                left -= 1
-            spans.append((weight, left, right))
-        spans.sort()
-        out[doc] = [(left, right) for _, left, right in spans]
+    starts = np.flatnonzero(~(follows & ~first & flags["word"])[at])
+    left = at[starts]
+    right = at[np.append(starts[1:], len(at)) - 1] if len(at) else at
+    weight1 = np.add.reduceat(signed[at], starts) if len(at) else np.zeros(0)
+    single = left == right
+    short = np.zeros(len(left), dtype=bool)
+    short[single] = [len(words[i]) < 2 for i in left[single].tolist()]
+    left, right, weight1 = left[~short], right[~short], weight1[~short]
+
+    left = np.concatenate([lo, left])
+    right = np.concatenate([hi, right])
+    weight = np.concatenate([weight0, weight1])
+    left = reach[left] if len(left) else left
+    doc = owner[left]
+    order = np.lexsort((right, left, -weight, doc))
+    out: dict[int, list[tuple[int, int]]] = {i: [] for i in np.flatnonzero(todo).tolist()}
+    for i, a, b in zip(doc[order].tolist(), left[order].tolist(), right[order].tolist()):
+        out[i].append((a, b))
     return out

@@ -484,7 +484,7 @@ class EmotionModel:
                 found = keyword_spans(tuple(segmented.words[start:end]), scores[start:end].tolist(), *scorer.lexicon)
                 spans[doc] = [(left + start, right + start) for left, right in found]
         else:
-            flags = {name: self._flags(scorer, segmented.words, words.ids, name) for name in scorer.flags}
+            flags = _flags(scorer, segmented.words, words.ids)
             matches = lexicon_matches(segmented.words, words.indptr, todo, scorer.automaton)
             spans = batch_keyword_spans(segmented.words, words.indptr, scores, todo, flags, matches)
         starts = segmented.starts.tolist()
@@ -493,15 +493,6 @@ class EmotionModel:
                 original = batch.originals[batch.scored[doc]]
                 out[doc] = _phrases(original, segmented, starts, ranked, config.max_keywords)
         return out
-
-    @staticmethod
-    def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray, name: str) -> np.ndarray:
-        """Per word, the flag ``name`` (``"negator"``, ...): looked up by id, tested for unknown words."""
-        by_id, test = scorer.flags[name]
-        flag = by_id[np.where(ids >= 0, ids, 0)] & (ids >= 0)
-        unknown = np.flatnonzero(ids < 0).tolist()
-        flag[unknown] = [test(words[i]) for i in unknown]
-        return flag
 
     def score_frame(self, frame, text_column: str = "text"):
         """Return a copy of ``frame`` (a pandas DataFrame) with the prediction columns appended.
@@ -570,6 +561,20 @@ def append_columns(frame, added):
     if clash:
         raise DataError(f"input already has columns {clash}; rename them before scoring")
     return pd.concat([frame, added], axis=1)
+
+
+def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Per word, each flag of the scorer (``"negator"``, ...): looked up by id, tested for unknown words."""
+    known = ids >= 0
+    index = np.where(known, ids, 0)
+    unknown = np.flatnonzero(~known).tolist()
+    strangers = [words[i] for i in unknown]
+    flags = {}
+    for name, (by_id, test) in scorer.flags.items():
+        flag = by_id[index] & known
+        flag[unknown] = list(map(test, strangers))
+        flags[name] = flag
+    return flags
 
 
 def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:
