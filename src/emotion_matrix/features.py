@@ -236,11 +236,6 @@ class FeatureSpace:
         space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits)
         return space, sp.hstack(blocks, format="csr")
 
-    @property
-    def n_features(self) -> int:
-        """Word features first, then character features."""
-        return len(self.vocabulary) + len(self.char_buckets)
-
     @cached_property
     def index(self) -> dict[str, int]:
         """Word to feature id."""
