@@ -72,8 +72,12 @@ def test_batch_spans_match_message_by_message(messages):
         "extend": np.array([w in EXTEND_LEFT for w in words], dtype=bool),
         "word": np.array([is_word(w) for w in words], dtype=bool),
     }
-    matches = lexicon_matches(words, indptr, todo, make_automaton(sorted(LEXICON)))
-    got = batch_keyword_spans(words, indptr, scores, todo, flags, matches)
+    lengths = np.array([len(w) for w in words], dtype=np.int64)
+    matches = lexicon_matches(words, lengths, indptr, todo, make_automaton(sorted(LEXICON)))
+    docs, lefts, rights = batch_keyword_spans(words, indptr, scores, todo, flags, matches)
+    got = {doc: [] for doc in np.flatnonzero(todo).tolist()}
+    for doc, left, right in zip(docs.tolist(), lefts.tolist(), rights.tolist()):
+        got[doc].append((left, right))
     assert sorted(got) == np.flatnonzero(todo).tolist()
     for doc, spans in got.items():
         start = indptr[doc]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -57,8 +58,7 @@ def word_runs(words: Sequence[str], indptr: np.ndarray, vocabulary: Mapping[str,
     >>> word_runs(["太慢", "了", "好"], np.array([0, 2, 3]), {"了": 0, "好": 1}).ids.tolist()
     [-1, 0, 1]
     """
-    get = vocabulary.get
-    return Runs(np.array([get(w, -1) for w in words], dtype=np.int64), indptr)
+    return Runs(np.array(list(map(vocabulary.get, words, repeat(-1))), dtype=np.int64), indptr)
 
 
 def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:

@@ -124,19 +124,23 @@ def make_automaton(phrases: Sequence[str]) -> AhoCorasick | None:
 
 
 def lexicon_matches(
-    words: Sequence[str], indptr: np.ndarray, todo: np.ndarray, automaton: AhoCorasick | None
+    words: Sequence[str],
+    lengths: np.ndarray,
+    indptr: np.ndarray,
+    todo: np.ndarray,
+    automaton: AhoCorasick | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The lexicon phrases of the messages with ``todo``, as ``(first word, last word)`` arrays.
 
-    ``words`` holds all messages' words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``).
-    A phrase counts when it spells whole words of one message, as in :func:`lexicon_spans`;
-    all of them are found in one pass of ``automaton`` over the batch. Only the longest
-    phrase at each first word is kept; the result is ordered by first word.
+    ``words`` holds all messages' words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``)
+    and ``lengths`` their lengths. A phrase counts when it spells whole words of one
+    message, as in :func:`lexicon_spans`; all of them are found in one pass of
+    ``automaton`` over the batch. Only the longest phrase at each first word is kept; the
+    result is ordered by first word.
     """
     none = np.zeros(0, dtype=np.int64)
     if automaton is None or not len(words):
         return none, none
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     ends = np.cumsum(lengths)
     word_at_start = np.full(ends[-1] + 1, -1)
     word_at_start[ends - lengths] = np.arange(len(words))
@@ -192,15 +196,17 @@ def batch_keyword_spans(
     todo: np.ndarray,
     flags: Mapping[str, np.ndarray],
     matches: tuple[np.ndarray, np.ndarray],
-) -> dict[int, list[tuple[int, int]]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`keyword_spans` of each message ``i`` with ``todo[i]``, for a whole batch at once.
 
     ``words`` holds all messages' words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``)
     and ``scores`` their weights; spans index ``words``. ``flags`` marks, per word, the
     members of ``NEGATORS`` (``"negator"``) and of ``EXTEND_LEFT`` (``"extend"``), and
     the words that pass :func:`is_word` (``"word"``); ``matches`` are the
-    :func:`lexicon_matches`. Everything is computed with array operations over the batch;
-    a test checks the result against :func:`keyword_spans` message by message.
+    :func:`lexicon_matches`. Returns the spans as arrays ``(message, first word, last
+    word)``, by message and then strongest first. Everything is computed with array
+    operations over the batch; a test checks the result against :func:`keyword_spans`
+    message by message.
     """
     n_docs, n = len(indptr) - 1, len(words)
     owner = np.repeat(np.arange(n_docs), np.diff(indptr))
@@ -249,7 +255,4 @@ def batch_keyword_spans(
     left = reach[left] if len(left) else left
     doc = owner[left]
     order = np.lexsort((right, left, -weight, doc))
-    out: dict[int, list[tuple[int, int]]] = {i: [] for i in np.flatnonzero(todo).tolist()}
-    for i, a, b in zip(doc[order].tolist(), left[order].tolist(), right[order].tolist()):
-        out[i].append((a, b))
-    return out
+    return doc[order], left[order], right[order]

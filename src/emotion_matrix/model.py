@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -438,31 +438,25 @@ class EmotionModel:
         decision = self.features_.decision(words, batch.texts, scorer.word_weights, scorer.char_weights)
         decision += scorer.intercept
         scores: list[list[LabelScore]] = []
-        keyword_proba = None
+        keyword_proba = uncertain = None
         for k, (_, classes, columns, temperature) in enumerate(scorer.heads):
             proba = probabilities(decision[:, columns], temperature)
             scores.append(_label_scores(classes, proba))
+            if k == 0:
+                uncertain = (proba.max(axis=1, initial=0.0) < config.uncertain_below).tolist()
             if k == scorer.keyword_head:
                 keyword_proba = proba
         keywords = self._keywords(scorer, batch, words, keyword_proba)
         names = [h[0] for h in scorer.heads]
+        heads = [dict(zip(names, row)) for row in zip(*scores)]
         results = []
         position = 0
         for text, status in zip(batch.originals, batch.statuses):
-            if status not in SCORED:
+            if status in SCORED:
+                results.append(Prediction(text, heads[position], keywords[position], status, uncertain[position]))
+                position += 1
+            else:
                 results.append(Prediction(text=text, status=status))
-                continue
-            first = scores[0][position]
-            results.append(
-                Prediction(
-                    text=text,
-                    heads={name: head_scores[position] for name, head_scores in zip(names, scores)},
-                    keywords=keywords[position],
-                    status=status,
-                    uncertain=first.probability < config.uncertain_below,
-                )
-            )
-            position += 1
         return results
 
     def _keywords(self, scorer: _Scorer, batch: _Batch, words: Runs, proba: np.ndarray | None) -> list[tuple[str, ...]]:
@@ -478,20 +472,21 @@ class EmotionModel:
         todo = np.asarray(classes)[predicted] != NO_KEYWORD_LABEL
         segmented = batch.words
         if todo.sum() <= FEW:
-            spans = {}
+            spans = []
             for doc in np.flatnonzero(todo).tolist():
                 start, end = int(words.indptr[doc]), int(words.indptr[doc + 1])
                 found = keyword_spans(tuple(segmented.words[start:end]), scores[start:end].tolist(), *scorer.lexicon)
-                spans[doc] = [(left + start, right + start) for left, right in found]
+                spans += [(doc, left + start, right + start) for left, right in found]
+            columns = zip(*spans) if spans else ((), (), ())
+            docs, lefts, rights = (np.array(column, dtype=np.int64) for column in columns)
         else:
             flags = _flags(scorer, segmented.words, words.ids)
-            matches = lexicon_matches(segmented.words, words.indptr, todo, scorer.automaton)
-            spans = batch_keyword_spans(segmented.words, words.indptr, scores, todo, flags, matches)
-        starts = segmented.starts.tolist()
-        for doc, ranked in spans.items():
-            if ranked:
-                original = batch.originals[batch.scored[doc]]
-                out[doc] = _phrases(original, segmented, starts, ranked, config.max_keywords)
+            lengths = segmented.ends - segmented.starts
+            matches = lexicon_matches(segmented.words, lengths, words.indptr, todo, scorer.automaton)
+            docs, lefts, rights = batch_keyword_spans(segmented.words, words.indptr, scores, todo, flags, matches)
+        originals = [batch.originals[i] for i in batch.scored]
+        for doc, found in _phrases(originals, segmented, docs, lefts, rights, config.max_keywords):
+            out[doc] = found
         return out
 
     def score_frame(self, frame, text_column: str = "text"):
@@ -583,9 +578,12 @@ def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScor
         rows = [sorted(zip(classes, row), key=lambda pair: -pair[1]) for row in proba.tolist()]
         return [LabelScore(row[0][0], row[0][1], tuple(row)) for row in rows]
     order = np.argsort(-proba, axis=1, kind="stable")
-    labels = np.asarray(classes, dtype=object)[order].tolist()
-    values = np.take_along_axis(proba, order, axis=1).tolist()
-    return [LabelScore(names[0], p[0], tuple(zip(names, p))) for names, p in zip(labels, values)]
+    names = np.asarray(classes, dtype=object)[order]
+    values = np.take_along_axis(proba, order, axis=1)
+    pairs = list(zip(names.ravel().tolist(), values.ravel().tolist()))
+    width = len(classes)
+    distributions = [tuple(pairs[i : i + width]) for i in range(0, len(pairs), width)]
+    return list(map(LabelScore, names[:, 0].tolist(), values[:, 0].tolist(), distributions))
 
 
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
@@ -597,19 +595,33 @@ def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
 
 
 def _phrases(
-    original: str, segmented: Segmented, starts: list[int], spans: list[tuple[int, int]], limit: int
-) -> tuple[str, ...]:
-    """The message's keyword phrases, verbatim from the original text, strongest first."""
-    found: list[str] = []
-    taken: set[int] = set()
-    for left, right in spans:
-        if left in taken or right in taken or taken.intersection(range(left, right + 1)):
+    originals: list[str],
+    segmented: Segmented,
+    docs: np.ndarray,
+    lefts: np.ndarray,
+    rights: np.ndarray,
+    limit: int,
+) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """Each message's keyword phrases, verbatim from its original text, strongest first.
+
+    The spans ``(docs[k], lefts[k], rights[k])`` are ordered by message, strongest first; a
+    span that overlaps one already taken is skipped, and at most ``limit`` are kept.
+    """
+    starts = segmented.starts[lefts].tolist()
+    ends = segmented.ends[rights].tolist()
+    joined = segmented.joined
+    current, found, taken, original = -1, [], set(), ""
+    for doc, left, right, start, end in zip(docs.tolist(), lefts.tolist(), rights.tolist(), starts, ends):
+        if doc != current:
+            if found:
+                yield current, tuple(found)
+            current, found, taken, original = doc, [], set(), originals[doc]
+        elif len(found) == limit or not taken.isdisjoint(range(left, right + 1)):
             continue
-        phrase = segmented.joined[starts[left] : starts[right] + len(segmented.words[right])]
-        verbatim = locate(original, phrase)
+        phrase = joined[start:end]
+        verbatim = phrase if phrase in original else locate(original, phrase)
         if verbatim and verbatim not in found:
             found.append(verbatim)
             taken.update(range(left, right + 1))
-            if len(found) == limit:
-                break
-    return tuple(found)
+    if found:
+        yield current, tuple(found)

@@ -69,13 +69,14 @@ class Segmented:
     """The words of a batch of texts, segmented in one call.
 
     ``words`` holds every text's words in order; text ``i`` owns
-    ``words[indptr[i]:indptr[i + 1]]``, and ``starts`` gives each word's offset in
-    ``joined``, the texts joined with line breaks.
+    ``words[indptr[i]:indptr[i + 1]]``, and word ``k`` is ``joined[starts[k]:ends[k]]``,
+    where ``joined`` is the texts joined with line breaks.
     """
 
     joined: str
     words: list[str]
     starts: np.ndarray
+    ends: np.ndarray
     indptr: np.ndarray
 
     def of(self, i: int) -> tuple[str, ...]:
@@ -87,6 +88,7 @@ def _collect(joined: str, tokens: list[str]) -> Segmented:
     """:func:`segment_many`'s result built word by word (cheaper than arrays for short input)."""
     words: list[str] = []
     starts: list[int] = []
+    ends: list[int] = []
     indptr = [0]
     offset = 0
     for w in tokens:
@@ -95,9 +97,10 @@ def _collect(joined: str, tokens: list[str]) -> Segmented:
         elif not w.isspace():
             words.append(w)
             starts.append(offset)
+            ends.append(offset + len(w))
         offset += len(w)
     indptr.append(len(words))
-    return Segmented(joined, words, np.array(starts, dtype=np.int64), np.array(indptr, dtype=np.int64))
+    return Segmented(joined, words, *(np.array(a, dtype=np.int64) for a in (starts, ends, indptr)))
 
 
 def segment_many(texts: list[str]) -> Segmented:
@@ -114,7 +117,8 @@ def segment_many(texts: list[str]) -> Segmented:
     (('太慢', '了'), ('谢谢', '你'), [0, 2, 4, 7])
     """
     if not texts:
-        return Segmented("", [], np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+        none = np.zeros(0, dtype=np.int64)
+        return Segmented("", [], none, none, np.zeros(1, dtype=np.int64))
     joined = "\n".join(texts)
     tokens = _get_tokenizer().cut(joined, False)
     if len(joined) < SHORT:
@@ -129,4 +133,5 @@ def segment_many(texts: list[str]) -> Segmented:
     kept = np.concatenate([[0], np.cumsum(keep)])
     indptr = np.concatenate([[0], kept[np.flatnonzero(breaks)], [kept[-1]]])
     index = np.flatnonzero(keep)
-    return Segmented(joined, list(map(tokens.__getitem__, index.tolist())), starts[index], indptr.astype(np.int64))
+    words = list(map(tokens.__getitem__, index.tolist()))
+    return Segmented(joined, words, starts[index], starts[index] + lengths[index], indptr.astype(np.int64))
