@@ -167,12 +167,13 @@ class Rows:
         return out
 
 
-def tfidf(runs: Runs, idf: np.ndarray) -> Rows:
+def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     """The TF-IDF rows of a batch: ``(1 + ln tf) * idf`` per feature, each row of unit l2 norm.
 
     Ids ``-1`` (features training never saw) get no column but count in the norm, each
     occurrence as a feature of its own with the largest IDF, so a message of mostly
-    unknown words does not look confident. The same rows train the heads and score.
+    unknown words does not look confident (``unseen``, ``idf.max()`` unless given). The
+    same rows train the heads and score.
 
     Examples
     --------
@@ -189,7 +190,8 @@ def tfidf(runs: Runs, idf: np.ndarray) -> Rows:
     row, column = np.divmod(key[first], n_features)
     data = (1.0 + np.log(tf)) * idf[column]
     unknown = np.bincount(owner[~keep], minlength=n_docs)
-    squares = np.bincount(row, weights=data * data, minlength=n_docs) + unknown * float(idf.max(initial=1.0)) ** 2
+    unseen = float(idf.max(initial=1.0)) if unseen is None else unseen
+    squares = np.bincount(row, weights=data * data, minlength=n_docs) + unknown * unseen**2
     squares[squares == 0] = 1.0
     data /= np.sqrt(squares)[row]
     return Rows(row, column, data, (n_docs, n_features))
@@ -237,6 +239,11 @@ class FeatureSpace:
         return space, sp.hstack(blocks, format="csr")
 
     @cached_property
+    def unseen(self) -> tuple[float, float]:
+        """The IDF an unseen word and an unseen character n-gram count with (the largest)."""
+        return float(self.word_idf.max(initial=1.0)), float(self.char_idf.max(initial=1.0))
+
+    @cached_property
     def index(self) -> dict[str, int]:
         """Word to feature id."""
         return {w: i for i, w in enumerate(self.vocabulary)}
@@ -255,8 +262,9 @@ class FeatureSpace:
 
         ``word_weights`` and ``char_weights`` hold one row per word and per character feature.
         """
-        out = tfidf(word_ids, self.word_idf).dot(word_weights)
+        word_unseen, char_unseen = self.unseen
+        out = tfidf(word_ids, self.word_idf, word_unseen).dot(word_weights)
         if self.char_ngram_max:
             char_ids = char_runs(texts, self.char_ngram_max, self.char_bits, self.table)
-            out += tfidf(char_ids, self.char_idf).dot(char_weights)
+            out += tfidf(char_ids, self.char_idf, char_unseen).dot(char_weights)
         return out
