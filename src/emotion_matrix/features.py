@@ -238,6 +238,10 @@ class FeatureSpace:
         space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits)
         return space, sp.hstack(blocks, format="csr")
 
+    def __getstate__(self) -> dict:
+        # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
+        return {k: v for k, v in self.__dict__.items() if k not in ("index", "table", "unseen")}
+
     @cached_property
     def unseen(self) -> tuple[float, float]:
         """The IDF an unseen word and an unseen character n-gram count with (the largest)."""
