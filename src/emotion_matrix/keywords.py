@@ -2,7 +2,9 @@
 
 Pure functions over words and per-word weights (how much each word pushes the predicted
 label); ``model.py`` supplies the weights and maps the chosen runs back to the customer's
-own characters.
+own characters. :func:`keyword_spans` is the rule for one message (and serves single
+messages); :func:`batch_keyword_spans` applies the same rule to a whole batch with array
+operations, which a property test checks against it.
 """
 
 from __future__ import annotations
