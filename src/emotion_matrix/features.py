@@ -3,8 +3,8 @@
 A batch of messages becomes two *runs* of feature ids, one message after another: its
 words, looked up in the vocabulary learned in ``fit``, and its character n-grams,
 hashed to buckets (robust to segmentation errors, typos and unseen words) and kept when
-training saw the bucket. Each occurrence weighs its feature's IDF, and each message's
-weights are divided by their l2 norm. The character n-grams of a whole batch are computed
+training saw the bucket. Each feature of a message weighs ``(1 + ln tf) * idf`` and the
+message's weights are divided by their l2 norm. The character n-grams of a whole batch are computed
 in a few numpy passes over its code points; nothing here needs scikit-learn, so a
 service that only scores starts fast.
 """
