@@ -20,20 +20,20 @@ def test_char_keys_reject_long_ngrams():
         char_keys(["太慢"], 4)
 
 
-def test_hashed_buckets_stay_in_range_and_unknown_ones_are_dropped():
+def test_hashed_buckets_stay_in_range_and_unknown_ones_are_marked():
     keys = char_keys(["太慢了", "好评"], 2)
     buckets = hash_keys(keys.ids, 10)
     assert ((buckets >= 0) & (buckets < 2**10)).all()
     seen = np.unique(buckets[: keys.indptr[1]])  # only the first text was "trained"
-    runs = char_runs(["太慢了", "好评"], 2, 10, bucket_table(seen, 10)).known()
-    assert runs.indptr[1] == 5 and (runs.ids < len(seen)).all()
+    runs = char_runs(["太慢了", "好评"], 2, 10, bucket_table(seen, 10))
+    expected = [int(np.searchsorted(seen, b)) if b in seen else -1 for b in buckets]
+    assert runs.ids.tolist() == expected and runs.indptr.tolist() == [0, 5, 8]
 
 
 def test_word_runs_mark_unknown_words():
     runs = word_runs(["太慢", "了", "好"], np.array([0, 2, 3]), {"了": 0, "好": 1})
     assert runs.ids.tolist() == [-1, 0, 1]
-    assert runs.known().indptr.tolist() == [0, 1, 2]
-    assert runs.owners().tolist() == [0, 0, 1]
+    assert runs.owner.tolist() == [0, 0, 1]
 
 
 def test_idf_matches_scikit_learn():

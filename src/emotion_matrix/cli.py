@@ -102,34 +102,26 @@ def _print_json(data: object) -> None:
 
 
 def _score(args: argparse.Namespace) -> None:
-    templates = load_templates(args.templates) if args.templates else None
+    common = {
+        "model": load_model(args.model),
+        "text_column": args.text_column,
+        "encoding": args.encoding,
+        "templates": load_templates(args.templates) if args.templates else None,
+        "escape": not args.no_escape,
+        "force": args.force,
+    }
     if args.engine == "dask":
         from .dask import score_files
 
-        rows = score_files(
-            args.input,
-            args.output,
-            model=load_model(args.model),
-            text_column=args.text_column,
-            encoding=args.encoding,
-            templates=templates,
-            escape=not args.no_escape,
-            force=args.force,
-            scheduler=args.scheduler,
-        )
+        rows = score_files(args.input, args.output, scheduler=args.scheduler, **common)
         sys.stdout.write(f"scored {rows} rows with Dask -> {args.output}\n")
         return
     report = score_csv(
         args.input,
         args.output,
-        model=load_model(args.model),
-        text_column=args.text_column,
-        encoding=args.encoding,
+        **common,
         chunksize=args.chunksize,
         jobs=args.jobs,
-        templates=templates,
-        escape=not args.no_escape,
-        force=args.force,
         progress=not (args.no_progress or args.quiet),
         output_encoding=args.output_encoding,
         output_delimiter=args.output_delimiter.replace("\\t", "\t"),

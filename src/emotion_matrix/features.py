@@ -31,20 +31,15 @@ class Runs:
     ids: np.ndarray
     indptr: np.ndarray
 
-    def known(self) -> Runs:
-        """The runs without the ids ``-1`` (features training never saw).
+    @cached_property
+    def owner(self) -> np.ndarray:
+        """The message of each id (computed once: scoring and keywords both need it).
 
         Examples
         --------
-        >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).known().indptr.tolist()
-        [0, 1, 2]
+        >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).owner.tolist()
+        [0, 0, 1]
         """
-        keep = self.ids >= 0
-        kept = np.concatenate([[0], np.cumsum(keep)])
-        return Runs(self.ids[keep], kept[self.indptr])
-
-    def owners(self) -> np.ndarray:
-        """The message of each id."""
         return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
 
 
@@ -132,7 +127,7 @@ def fit_idf(runs: Runs, n_features: int) -> np.ndarray:
     [1.405, 1.405]
     """
     n_docs = len(runs.indptr) - 1
-    pairs = np.unique(runs.owners() * n_features + runs.ids)
+    pairs = np.unique(runs.owner * n_features + runs.ids)
     df = np.bincount(pairs % n_features, minlength=n_features)
     return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
 
@@ -182,7 +177,7 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     [[0.861, 0.509], [0.0, 0.0]]
     """
     n_docs, n_features = len(runs.indptr) - 1, len(idf)
-    owner = runs.owners()
+    owner = runs.owner
     keep = runs.ids >= 0
     key = np.sort(owner[keep] * n_features + runs.ids[keep])
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)

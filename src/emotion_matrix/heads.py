@@ -52,20 +52,16 @@ def fit_head(
 ) -> Head:
     """Fit a multinomial logistic regression with balanced class weights on ``features``.
 
-    Only columns that occur are given to the solver (same model, much faster); the other
-    columns get zero weight. A two-class head gets two opposite columns, so that
-    every head is scored the same way.
+    A two-class head gets two opposite columns, so that every head is scored the same way.
     """
-    active = np.unique(features.indices)
-    model = _logistic(C, random_state, max_iter, tol).fit(features[:, active], y)
-    weights = model.coef_.T
+    model = _logistic(C, random_state, max_iter, tol).fit(features, y)
+    coef = model.coef_.T
     intercept = model.intercept_
-    if weights.shape[1] == 1:
-        weights = np.hstack([-weights / 2, weights / 2])
+    if coef.shape[1] == 1:
+        coef = np.hstack([-coef / 2, coef / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    coef = np.zeros((features.shape[1], weights.shape[1]), dtype=np.float32)
-    coef[active] = weights
-    return Head(tuple(str(c) for c in model.classes_), coef, intercept.astype(np.float64), float(temperature))
+    classes = tuple(str(c) for c in model.classes_)
+    return Head(classes, coef.astype(np.float32), intercept.astype(np.float64), temperature)
 
 
 def fit_temperature(
@@ -83,10 +79,9 @@ def fit_temperature(
     counts = np.unique(y, return_counts=True)[1]
     if counts.min() < folds:
         return 1.0
-    active = np.unique(features.indices)
     cv = StratifiedKFold(folds, shuffle=True, random_state=random_state)
     model = _logistic(C, random_state, max_iter, tol)
-    decision = cross_val_predict(model, features[:, active], y, cv=cv, method="decision_function")
+    decision = cross_val_predict(model, features, y, cv=cv, method="decision_function")
     if decision.ndim == 1:
         decision = np.column_stack([-decision / 2, decision / 2])
     index = np.searchsorted(np.unique(y), y)

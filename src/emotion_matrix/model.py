@@ -385,10 +385,11 @@ class EmotionModel:
             start += len(head.classes)
         names = [h[0] for h in heads]
         keyword_head = names.index(KEYWORD_HEAD) if KEYWORD_HEAD in names else 0
-        usable = np.fromiter(map(is_word, space.vocabulary), dtype=bool, count=n_words)
-        keyword_table = self.heads_[names[keyword_head]].coef[:n_words] * (space.word_idf * usable)[:, None]
         phrases = getattr(self, "keyword_lexicon_", ())
         tests = {"negator": NEGATORS.__contains__, "extend": EXTEND_LEFT.__contains__, "word": is_word}
+        flags = {name: np.fromiter(map(test, space.vocabulary), bool, n_words) for name, test in tests.items()}
+        # Punctuation never becomes a keyword: its weight is 0.
+        keyword_table = self.heads_[names[keyword_head]].coef[:n_words] * (space.word_idf * flags["word"])[:, None]
         return _Scorer(
             word_weights=coef[:n_words].astype(np.float64),
             char_weights=coef[n_words:].astype(np.float64),
@@ -398,10 +399,7 @@ class EmotionModel:
             keyword_head=keyword_head,
             automaton=make_automaton(phrases),
             lexicon=(frozenset(phrases), frozenset(p[:n] for p in phrases for n in range(1, len(p) + 1))),
-            flags={
-                name: (np.fromiter(map(test, space.vocabulary), dtype=bool, count=n_words), test)
-                for name, test in tests.items()
-            },
+            flags={name: (flags[name], test) for name, test in tests.items()},
         )
 
     def predict(self, texts: Iterable[object]) -> list[Prediction]:
@@ -468,7 +466,7 @@ class EmotionModel:
         classes = scorer.heads[scorer.keyword_head][1]
         predicted = proba.argmax(axis=1)
         known = words.ids >= 0
-        scores = scorer.keyword_table[np.where(known, words.ids, 0), predicted[words.owners()]] * known
+        scores = scorer.keyword_table[np.where(known, words.ids, 0), predicted[words.owner]] * known
         todo = np.asarray(classes)[predicted] != NO_KEYWORD_LABEL
         segmented = batch.words
         if todo.sum() <= FEW:
