@@ -16,7 +16,7 @@ from .csvio import read_labeled_csv
 from .errors import DataError
 from .evaluate import HeadReport, evaluate, keyword_agreement
 from .model import EmotionModel, ModelConfig
-from .normalize import normalize
+from .normalize import normalize_many
 from .persist import file_sha256, save_model
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def split_rows(
 
 def _check_rows(path: Path, texts: list[str], labels: pd.DataFrame) -> None:
     """Name the CSV rows (1 = first row after the header) that cannot be trained on."""
-    empty = [i + 1 for i, t in enumerate(texts) if not normalize(t)]  # what the model counts as empty
+    empty = [i + 1 for i, t in enumerate(normalize_many(texts)) if not t]  # what the model counts as empty
     if empty:
         raise DataError(f"{path}: empty text in rows {empty[:10]} (counted from 1 after the header); fill or drop them")
     for column in labels.columns:
