@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from emotion_matrix import LabelScore, Prediction, save_model, suggest_replies
 from emotion_matrix.mirroring import EMOTIONS, NEEDS, is_safe_echo
 from emotion_matrix.normalize import normalize, normalize_many
+from emotion_matrix.result import PredictionTable
 from emotion_matrix.segment import segment, segment_many
 
 # Mostly Chinese, with every other kind of character mixed in (surrogates, controls, emoji, RTL marks).
@@ -63,6 +64,7 @@ def test_predict_any_values(trained_model, values):
     assert len(predictions) == len(values)
     assert predictions == trained_model.predict(values)  # deterministic
     assert predictions == [trained_model.predict_one(v) for v in values]  # batching changes nothing
+    assert trained_model.predict_table(values) == PredictionTable.from_predictions(predictions, ("emotion", "need"))
     for value, p in zip(values, predictions):
         assert p.status in ("ok", "truncated", "empty", "not_text")
         if isinstance(value, str):

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from emotion_matrix import LabelScore, Prediction, TemplateError, load_templates, suggest_replies
-from emotion_matrix.mirroring import EMOTIONS, NEEDS, is_safe_echo
+from emotion_matrix.mirroring import EMOTIONS, NEEDS, first_reply_texts, is_safe_echo
 
 from .conftest import DATA
 
@@ -170,3 +170,16 @@ def test_replies_from_the_model_quote_its_safe_keywords(trained_model):
             assert reply.echoed == (safe[0],) and f"“{safe[0]}”" in reply.text and safe[0] in p.text
             quoted += 1
     assert quoted > 100
+
+
+def test_batch_reply_texts_match_suggest_replies(trained_model):
+    frame = pd.read_csv(DATA / "mirror_messages.csv", dtype=str, keep_default_na=False)
+    predictions = trained_model.predict(frame["text"])
+    texts = first_reply_texts(
+        [p.text for p in predictions],
+        [p.emotion.label for p in predictions],
+        [p.need.label for p in predictions],
+        [p.keywords for p in predictions],
+    )
+    assert texts == [suggest_replies(p, k=1)[0].text for p in predictions]
+    assert len(set(texts)) > len(texts) / 2

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction
+from emotion_matrix.result import PredictionTable
 
 from .conftest import DATA, SMALL
 
@@ -242,3 +243,14 @@ def test_a_large_batch_matches_one_by_one(trained_model):
     batch = trained_model.predict(texts)
     assert batch == [trained_model.predict_one(t) for t in texts]
     assert sum(bool(p.keywords) for p in batch) > 100
+    table = trained_model.predict_table([None, *texts, ""])
+    assert table == PredictionTable.from_predictions(trained_model.predict([None, *texts, ""]), ("emotion", "need"))
+
+
+def test_frames_from_a_table_and_from_predictions_are_identical(trained_model):
+    texts = ["太慢了！！", None, "   ", "谢谢，很满意", 3.5, "為什麼還沒發貨？"]
+    from_table = trained_model.prediction_frame(trained_model.predict_table(texts), index=range(10, 16))
+    from_predictions = trained_model.prediction_frame(trained_model.predict(texts), index=range(10, 16))
+    pd.testing.assert_frame_equal(from_table, from_predictions)
+    empty = trained_model.prediction_frame(trained_model.predict_table([]))
+    pd.testing.assert_frame_equal(empty, trained_model.prediction_frame([]))

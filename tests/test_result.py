@@ -11,6 +11,7 @@ from emotion_matrix import (
     Prediction,
     Reply,
 )
+from emotion_matrix.result import PredictionTable
 
 
 def _prediction():
@@ -46,6 +47,16 @@ def test_prediction_pickles_and_hashes():
     p = _prediction()
     assert pickle.loads(pickle.dumps(p)) == p
     assert hash(p) == hash(pickle.loads(pickle.dumps(p)))
+
+
+def test_table_columns_match_to_row_and_table_pickles():
+    predictions = [_prediction(), Prediction("", status="empty"), Prediction("3", status="not_text")]
+    table = PredictionTable.from_predictions(predictions, ("emotion", "need"))
+    rows = [p.to_row(("emotion", "need")) for p in predictions]
+    assert table.columns() == {name: [row[name] for row in rows] for name in rows[0]}
+    assert len(table) == 3 and pickle.loads(pickle.dumps(table)) == table
+    with pytest.raises(TypeError):
+        table.labels["emotion"] = ()
 
 
 @pytest.mark.parametrize(

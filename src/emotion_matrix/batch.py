@@ -15,7 +15,7 @@ import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +23,11 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from .csvio import CsvChunk, atomic_output, estimate_rows, iter_csv_chunks, open_csv, write_rows
+from .csvio import atomic_output, csv_text, estimate_rows, iter_csv_chunks, open_csv
 from .errors import DataError
-from .mirroring import Templates, suggest_replies
+from .mirroring import Templates, first_reply_texts
 from .model import EmotionModel, append_columns, frame_texts
+from .result import SCORED, PredictionTable
 
 logger = logging.getLogger(__name__)
 
@@ -55,24 +56,38 @@ def escape_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
-def _first_reply(prediction, templates: Templates | None) -> str:
-    return suggest_replies(prediction, k=1, templates=templates)[0].text if prediction.heads else ""
+def first_replies(table: PredictionTable, templates: Templates | None = None) -> list[str]:
+    """The first suggested reply of each row of a table; ``""`` for a row without heads."""
+    scored = [i for i, status in enumerate(table.statuses) if status in SCORED]
+    missing = ("",) * len(table)
+
+    def pick(column: Sequence) -> list:
+        return [column[i] for i in scored]
+
+    texts = first_reply_texts(
+        pick(table.texts),
+        pick(table.labels.get("emotion", missing)),
+        pick(table.labels.get("need", missing)),
+        pick(table.keywords),
+        templates=templates,
+    )
+    replies = [""] * len(table)
+    for i, text in zip(scored, texts):
+        replies[i] = text
+    return replies
 
 
 def score_texts(
     model: EmotionModel, texts: list[object], *, templates: Templates | None = None, escape: bool = True
 ) -> list[list[object]]:
     """Score texts into rows of the columns ``score_columns(model)`` names (predictions plus ``reply``)."""
-    names = model.head_names
-    rows = []
-    for p in model.predict(texts):
-        row = p.to_row(names)
-        row["reply"] = _first_reply(p, templates)
-        if escape:
-            for column in GENERATED_TEXT:
-                row[column] = escape_formula(row[column])
-        rows.append(list(row.values()))
-    return rows
+    table = model.predict_table(texts)
+    columns = table.columns()
+    columns["reply"] = first_replies(table, templates)
+    if escape:
+        for column in GENERATED_TEXT:
+            columns[column] = list(map(escape_formula, columns[column]))
+    return list(map(list, zip(*columns.values())))
 
 
 def score_dataframe(
@@ -88,9 +103,9 @@ def score_dataframe(
     :meth:`EmotionModel.prediction_frame` plus ``reply``. An empty frame gives the empty
     result with the right columns and dtypes (what Dask needs as ``meta``).
     """
-    predictions = model.predict(frame_texts(frame, text_column))
-    added = model.prediction_frame(predictions, frame.index)
-    added["reply"] = pd.Series([_first_reply(p, templates) for p in predictions], index=frame.index, dtype=object)
+    table = model.predict_table(frame_texts(frame, text_column))
+    added = model.prediction_frame(table, frame.index)
+    added["reply"] = pd.Series(first_replies(table, templates), index=frame.index, dtype=object)
     for column in GENERATED_TEXT:
         added[column] = (added[column].map(escape_formula) if escape else added[column]).astype(str)
     return append_columns(frame, added)
@@ -101,6 +116,21 @@ def score_columns(model: EmotionModel) -> list[str]:
     return [*model.output_columns(), "reply"]
 
 
+def score_rows(
+    model: EmotionModel,
+    rows: list[list[str]],
+    text_index: int,
+    *,
+    templates: Templates | None = None,
+    escape: bool = True,
+    delimiter: str = ",",
+) -> str:
+    """A chunk of CSV rows, each followed by the ``score_columns(model)`` of its text (field
+    ``text_index``), formatted as CSV lines."""
+    added = score_texts(model, [row[text_index] for row in rows], templates=templates, escape=escape)
+    return csv_text(map(list.__add__, rows, added), delimiter)
+
+
 _worker: dict[str, object] = {}
 
 
@@ -108,15 +138,17 @@ def _init_worker(payload: bytes) -> None:
     _worker.update(pickle.loads(payload))
 
 
-def _score_in_worker(texts: list[object]) -> list[list[object]]:
-    return score_texts(_worker["model"], texts, templates=_worker["templates"], escape=_worker["escape"])
+def _score_in_worker(rows: list[list[str]], text_index: int) -> str:
+    return score_rows(_worker["model"], rows, text_index, **_worker["options"])
 
 
-def _ordered(executor: ProcessPoolExecutor, batches: Iterator[list[object]], window: int) -> Iterator[list[list]]:
-    """Map over batches in worker processes, at most ``window`` in flight, results in input order."""
+def _ordered(
+    executor: ProcessPoolExecutor, batches: Iterator[list[list[str]]], text_index: int, window: int
+) -> Iterator[str]:
+    """Score batches of rows in worker processes, at most ``window`` in flight, results in input order."""
     pending: deque = deque()
     for batch in batches:
-        pending.append(executor.submit(_score_in_worker, batch))
+        pending.append(executor.submit(_score_in_worker, batch, text_index))
         if len(pending) >= window:
             yield pending.popleft().result()
     while pending:
@@ -195,12 +227,13 @@ def score_csv(
     clash = [c for c in added if c in first.header]
     if clash:
         raise DataError(f"{source} already has columns {clash}; rename them before scoring")
-    held: deque[CsvChunk] = deque()
+    text_index = first.header.index(text_column)
+    sizes: deque[int] = deque()
 
-    def batches() -> Iterator[list[object]]:
+    def batches() -> Iterator[list[list[str]]]:
         for chunk in itertools.chain([first], reader):
-            held.append(chunk)
-            yield chunk.column(text_column)
+            sizes.append(len(chunk.rows))
+            yield chunk.rows
 
     bar = tqdm(
         total=estimate_rows(source, encoding) if progress else None,
@@ -210,22 +243,23 @@ def score_csv(
         dynamic_ncols=True,
         desc="scoring",
     )
-
-    def joined(scored: Iterator[list[list[object]]]) -> Iterator[list[list[object]]]:
-        for new in scored:
-            chunk = held.popleft()
-            bar.update(len(chunk.rows))
-            yield [row + extra for row, extra in zip(chunk.rows, new)]
-
+    options = {"templates": templates, "escape": escape, "delimiter": output_delimiter}
+    rows = 0
     with atomic_output(output, force=force, inputs=[source], encoding=output_encoding) as handle:
         try:
+            handle.write(csv_text([[*first.header, *added]], output_delimiter))
             if jobs == 1:
-                scored = (score_texts(model, texts, templates=templates, escape=escape) for texts in batches())
+                scored = (score_rows(model, batch, text_index, **options) for batch in batches())
             else:
-                payload = pickle.dumps({"model": model, "templates": templates, "escape": escape})
+                # Workers score and format whole chunks; this process reads, and writes their text.
+                payload = pickle.dumps({"model": model, "options": options})
                 executor = stack.enter_context(ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(payload,)))
-                scored = _ordered(executor, batches(), 2 * jobs)
-            rows = write_rows(handle, [*first.header, *added], joined(scored), delimiter=output_delimiter)
+                scored = _ordered(executor, batches(), text_index, 2 * jobs)
+            for text in scored:
+                handle.write(text)
+                size = sizes.popleft()
+                rows += size
+                bar.update(size)
         except UnicodeEncodeError as exc:
             raise DataError(
                 f"the output encoding {output_encoding} cannot write {exc.object[exc.start : exc.end]!r}; "

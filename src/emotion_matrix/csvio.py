@@ -11,11 +11,12 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -310,12 +311,14 @@ def atomic_output(
             os.unlink(handle.name)
 
 
-def write_rows(handle, header: Sequence[str], chunks: Iterator[list[list[object]]], delimiter: str = ",") -> int:
-    """Write a header and chunks of rows to an open text handle as CSV; return the row count."""
-    writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    count = 0
-    for rows in chunks:
-        writer.writerows(rows)
-        count += len(rows)
-    return count
+def csv_text(rows: Iterable[Sequence[object]], delimiter: str = ",") -> str:
+    """Rows formatted as CSV lines (``\\r\\n`` line ends, quoted where needed).
+
+    Examples
+    --------
+    >>> csv_text([["1", "有,逗号"], [2, 0.5]])
+    '1,"有,逗号"\\r\\n2,0.5\\r\\n'
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()

@@ -53,7 +53,7 @@ def word_runs(words: Sequence[str], indptr: np.ndarray, vocabulary: Mapping[str,
     >>> word_runs(["太慢", "了", "好"], np.array([0, 2, 3]), {"了": 0, "好": 1}).ids.tolist()
     [-1, 0, 1]
     """
-    return Runs(np.array(list(map(vocabulary.get, words, repeat(-1))), dtype=np.int64), indptr)
+    return Runs(np.fromiter(map(vocabulary.get, words, repeat(-1)), dtype=np.int64, count=len(words)), indptr)
 
 
 def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
@@ -102,7 +102,8 @@ def char_runs(texts: Sequence[str], ngram_max: int, bits: int, table: np.ndarray
 
 def bucket_table(buckets: np.ndarray, bits: int) -> np.ndarray:
     """The lookup table of :func:`char_runs`: bucket ``buckets[i]`` has feature id ``i``."""
-    table = np.full(2**bits, -1, dtype=np.int64)
+    # 32-bit ids: half the memory of 64-bit, so far more of the table stays in the CPU cache.
+    table = np.full(2**bits, -1, dtype=np.int32)
     table[buckets] = np.arange(len(buckets))
     return table
 
@@ -179,7 +180,10 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     n_docs, n_features = len(runs.indptr) - 1, len(idf)
     owner = runs.owner
     keep = runs.ids >= 0
-    key = np.sort(owner[keep] * n_features + runs.ids[keep])
+    key = owner[keep] * n_features + runs.ids[keep]
+    if n_docs * n_features < 2**31:
+        key = key.astype(np.int32)  # sorts twice as fast as 64-bit keys
+    key.sort()
     first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)
     tf = np.diff(np.append(first, len(key)))
     row, column = np.divmod(key[first], n_features)

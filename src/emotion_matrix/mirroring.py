@@ -17,6 +17,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -219,22 +220,84 @@ def suggest_replies(
     >>> "“太慢了”" in reply.text, reply.text.endswith("？")
     (True, True)
     """
+    emotion = prediction.emotion.label if prediction.emotion else ""
+    need = prediction.need.label if prediction.need else ""
+    return replies_for(prediction.text, emotion, need, prediction.keywords, k=k, templates=templates, style=style)
+
+
+def replies_for(
+    text: str,
+    emotion: str,
+    need: str,
+    keywords: Sequence[str],
+    *,
+    k: int = 3,
+    templates: Templates | None = None,
+    style: str | None = None,
+) -> tuple[Reply, ...]:
+    """:func:`suggest_replies` from a message's fields: its text, labels and keywords.
+
+    An empty ``emotion`` or ``need`` (a model without that head) means ``"neutral"`` or
+    ``"other"``. Batch scoring calls this for each row without building a ``Prediction``.
+
+    Examples
+    --------
+    >>> replies_for("太慢了！", "anger", "efficiency", ("太慢了",), k=1)[0].echoed
+    ('太慢了',)
+    """
     style = style or "full"
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}; got {style!r}")
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
     templates = templates or _packaged()
-    emotion = prediction.emotion.label if prediction.emotion else "neutral"
-    need = prediction.need.label if prediction.need else "other"
-    variants = templates.variants(emotion, need)
-    echo = next((w for w in prediction.keywords if is_safe_echo(w)), None)
-    digest = hashlib.blake2b(prediction.text.encode("utf-8", "surrogatepass"), digest_size=4).digest()
-    start = int.from_bytes(digest, "big") % len(variants)
+    variants = templates.variants(emotion or "neutral", need or "other")
+    echo = _echo(keywords)
+    start = _first_variant(text, len(variants))
     replies = []
     for i in range(min(k, len(variants))):
         t = variants[(start + i) % len(variants)]
-        opening = t.echo.replace("{echo}", echo) if echo else t.plain
-        body = t.body if style == "full" else ""
-        replies.append(Reply(t.template_id, opening + body + t.question, (echo,) if echo else (), t.question))
+        replies.append(Reply(t.template_id, _compose(t, echo, style), (echo,) if echo else (), t.question))
     return tuple(replies)
+
+
+def first_reply_texts(
+    texts: Sequence[str],
+    emotions: Sequence[str],
+    needs: Sequence[str],
+    keywords: Sequence[Sequence[str]],
+    *,
+    templates: Templates | None = None,
+) -> list[str]:
+    """The text of the first reply :func:`replies_for` suggests for each message of a batch.
+
+    Examples
+    --------
+    >>> first_reply_texts(["太慢了！"], ["anger"], ["efficiency"], [("太慢了",)]) == [
+    ...     replies_for("太慢了！", "anger", "efficiency", ("太慢了",), k=1)[0].text]
+    True
+    """
+    templates = templates or _packaged()
+    cells: dict[tuple[str, str], tuple[Template, ...]] = {}
+    out = []
+    for text, emotion, need, words in zip(texts, emotions, needs, keywords):
+        cell = (emotion or "neutral", need or "other")
+        variants = cells.get(cell) or cells.setdefault(cell, templates.variants(*cell))
+        out.append(_compose(variants[_first_variant(text, len(variants))], _echo(words), "full"))
+    return out
+
+
+def _echo(keywords: Sequence[str]) -> str | None:
+    """The first keyword that may be quoted back."""
+    return next((w for w in keywords if is_safe_echo(w)), None)
+
+
+def _first_variant(text: str, n: int) -> int:
+    """Which of ``n`` variants a message starts from: the choice depends on the text, so a batch varies."""
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % n
+
+
+def _compose(template: Template, echo: str | None, style: str) -> str:
+    opening = template.echo.replace("{echo}", echo) if echo else template.plain
+    return opening + (template.body if style == "full" else "") + template.question

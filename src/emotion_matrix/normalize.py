@@ -8,9 +8,12 @@ dropped, white space is collapsed, and runs of ``!``/``?`` are capped at three
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 
 import numpy as np
 import opencc
@@ -117,12 +120,14 @@ def locate(original: str, fragment: str) -> str | None:
     """
     if fragment in original:
         return fragment
-    pieces: list[str] = []
-    owner: list[int] = []
-    for i, out in enumerate(normalize_many(list(original))):
-        pieces.append(out)
-        owner.extend([i] * len(out))
+    pieces = list(map(_normalize_char, original))
+    ends = list(itertools.accumulate(map(len, pieces)))
     start = "".join(pieces).find(fragment)
     if start < 0 or not fragment:
         return None
-    return original[owner[start] : owner[start + len(fragment) - 1] + 1]
+    return original[bisect.bisect_right(ends, start) : bisect.bisect_right(ends, start + len(fragment) - 1) + 1]
+
+
+@lru_cache(maxsize=1 << 16)  # messages share a few thousand distinct characters
+def _normalize_char(char: str) -> str:
+    return normalize(char)

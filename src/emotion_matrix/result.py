@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 EMOTIONS = ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "neutral")
 NEEDS = ("efficiency", "fairness", "respect", "reliability", "information", "security", "other")
 TAXONOMY = {"emotion": EMOTIONS, "need": NEEDS}  # the taxonomy's labels of the two default heads
+SCORED = ("ok", "truncated")  # the statuses of a message that was scored (has heads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,72 @@ class Prediction:
 
     def __reduce__(self):
         return (Prediction, (self.text, dict(self.heads), self.keywords, self.status, self.uncertain))
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionTable:
+    """The predictions of a batch as columns, one entry per input in input order.
+
+    What ``EmotionModel.predict_table`` returns: the top label and its probability per
+    head, without the full distributions, which is all a data frame or CSV file holds and
+    much cheaper to build for many rows. A row without heads (status ``"empty"`` or
+    ``"not_text"``) has label ``""`` and probability ``None``.
+    """
+
+    texts: tuple[str, ...]
+    statuses: tuple[str, ...]
+    labels: Mapping[str, tuple[str, ...]]
+    probabilities: Mapping[str, tuple[float | None, ...]]
+    keywords: tuple[tuple[str, ...], ...]
+    uncertain: tuple[bool, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
+        object.__setattr__(self, "probabilities", MappingProxyType(dict(self.probabilities)))
+
+    @classmethod
+    def from_predictions(cls, predictions: Sequence[Prediction], head_names: Sequence[str]) -> PredictionTable:
+        """The table of a list of predictions (with these heads)."""
+        labels, probabilities = {}, {}
+        for name in head_names:
+            scores = [p.heads.get(name) for p in predictions]
+            labels[name] = tuple(s.label if s else "" for s in scores)
+            probabilities[name] = tuple(s.probability if s else None for s in scores)
+        return cls(
+            tuple(p.text for p in predictions),
+            tuple(p.status for p in predictions),
+            labels,
+            probabilities,
+            tuple(p.keywords for p in predictions),
+            tuple(p.uncertain for p in predictions),
+        )
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __reduce__(self):
+        fields = (self.labels, self.probabilities)
+        return (PredictionTable, (self.texts, self.statuses, *map(dict, fields), self.keywords, self.uncertain))
+
+    def columns(self) -> dict[str, list[object]]:
+        """The columns of :meth:`Prediction.to_row`, each a list with one value per row.
+
+        Examples
+        --------
+        >>> table = PredictionTable(("好",), ("ok",), {"emotion": ("satisfaction",)}, {"emotion": (0.91234,)},
+        ...                         (("好",),), (False,))
+        >>> table.columns()
+        {'emotion': ['satisfaction'], 'emotion_confidence': [0.9123], 'keywords': ['好'], 'uncertain': [False], \
+'status': ['ok']}
+        """
+        columns: dict[str, list[object]] = {}
+        for name, labels in self.labels.items():
+            columns[name] = list(labels)
+            columns[f"{name}_confidence"] = ["" if p is None else round(p, 4) for p in self.probabilities[name]]
+        columns["keywords"] = ["|".join(k) for k in self.keywords]
+        columns["uncertain"] = list(self.uncertain)
+        columns["status"] = list(self.statuses)
+        return columns
 
 
 @dataclass(frozen=True, slots=True)
