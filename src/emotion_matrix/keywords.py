@@ -9,8 +9,10 @@ operations, which a property test checks against it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
@@ -21,6 +23,7 @@ NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从�
 EXTEND_LEFT = NEGATORS | frozenset("太 很 非常 真 真的 超 好 特别 极 最 有点 一点 都 也 还".split())
 
 
+@lru_cache(maxsize=1 << 16)  # called for every out-of-vocabulary word; such words recur
 def is_word(word: str) -> bool:
     """Whether a token has a letter, digit or character (not punctuation only).
 
@@ -144,17 +147,15 @@ def lexicon_matches(
     if automaton is None or not len(words):
         return none, none
     ends = np.cumsum(lengths)
-    word_at_start = np.full(ends[-1] + 1, -1)
-    word_at_start[ends - lengths] = np.arange(len(words))
-    word_at_end = np.full(ends[-1] + 1, -1)
-    word_at_end[ends - 1] = np.arange(len(words))
-    found = np.array(automaton.find_matches_as_indexes("".join(words), overlapping=True), dtype=np.int64)
-    found = found.reshape(-1, 3)
-    first = word_at_start[found[:, 1]]
-    last = word_at_end[found[:, 2] - 1]
-    owner = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    keep = (first >= 0) & (last >= 0)
+    starts = ends - lengths
+    found = automaton.find_matches_as_indexes("".join(words), overlapping=True)
+    found = np.fromiter(itertools.chain.from_iterable(found), np.int64, 3 * len(found)).reshape(-1, 3)
+    # A match counts when it starts where a word starts and ends where a word ends.
+    first = np.searchsorted(starts, found[:, 1]).clip(max=len(words) - 1)
+    last = np.searchsorted(ends, found[:, 2]).clip(max=len(words) - 1)
+    keep = (starts[first] == found[:, 1]) & (ends[last] == found[:, 2])
     first, last = first[keep], last[keep]
+    owner = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
     keep = (owner[first] == owner[last]) & todo[owner[first]]
     first, last = first[keep], last[keep]
     order = np.lexsort((-last, first))

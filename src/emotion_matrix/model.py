@@ -622,12 +622,12 @@ def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray) -> dict[str, np.n
     """Per word, each flag of the scorer (``"negator"``, ...): looked up by id, tested for unknown words."""
     known = ids >= 0
     index = np.where(known, ids, 0)
-    unknown = np.flatnonzero(~known).tolist()
-    strangers = [words[i] for i in unknown]
+    unknown = np.flatnonzero(~known)
+    strangers = [words[i] for i in unknown.tolist()]
     flags = {}
     for name, (by_id, test) in scorer.flags.items():
         flag = by_id[index] & known
-        flag[unknown] = list(map(test, strangers))
+        flag[unknown] = np.fromiter(map(test, strangers), bool, len(strangers))
         flags[name] = flag
     return flags
 

@@ -19,8 +19,6 @@ import numpy as np
 import opencc
 
 _DROP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ud800-\udfff]")
-_SPACE = re.compile(r"\s+")
-_SPACE_IN_LINE = re.compile(r"[^\S\n]+")
 _RUNS = re.compile(r"([!?])\1{3,}")
 _local = threading.local()
 _FULL_WIDTH = (0xFF01, 0xFF5E, 0xFEE0)  # full-width ASCII: first, last, distance to ASCII (their NFKC forms)
@@ -60,8 +58,7 @@ def normalize(text: str) -> str:
     if not text.isascii():
         text = _converter().convert(unicodedata.normalize("NFKC", text))
         text = _DROP.sub("", text)
-    text = _SPACE.sub(" ", text).strip()
-    return _RUNS.sub(r"\1\1\1", text)
+    return _RUNS.sub(r"\1\1\1", " ".join(text.split()))
 
 
 def normalize_many(texts: list[str]) -> list[str]:
@@ -84,8 +81,8 @@ def normalize_many(texts: list[str]) -> list[str]:
     joined = _DROP.sub("", joined)
     if not joined.isascii():
         joined = _DROP.sub("", _converter().convert(_nfkc_lines(joined)))
-    joined = _SPACE_IN_LINE.sub(" ", joined)
-    return [_RUNS.sub(r"\1\1\1", t.strip()) if "!!!!" in t or "????" in t else t.strip() for t in joined.split("\n")]
+    lines = (" ".join(line.split()) for line in joined.split("\n"))
+    return [_RUNS.sub(r"\1\1\1", t) if "!!!!" in t or "????" in t else t for t in lines]
 
 
 def _nfkc_lines(joined: str) -> str:
