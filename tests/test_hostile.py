@@ -12,10 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emotion_matrix import LabelScore, Prediction, save_model, suggest_replies
+from emotion_matrix import LabelScore, Prediction, PredictionTable, save_model, suggest_replies
 from emotion_matrix.mirroring import EMOTIONS, NEEDS, is_safe_echo
 from emotion_matrix.normalize import normalize, normalize_many
-from emotion_matrix.result import PredictionTable
 from emotion_matrix.segment import segment, segment_many
 
 # Mostly Chinese, with every other kind of character mixed in (surrogates, controls, emoji, RTL marks).

@@ -11,8 +11,7 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction
-from emotion_matrix.result import PredictionTable
+from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction, PredictionTable
 
 from .conftest import DATA, SMALL
 

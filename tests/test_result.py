@@ -9,9 +9,9 @@ from emotion_matrix import (
     ModelFormatError,
     NotFittedError,
     Prediction,
+    PredictionTable,
     Reply,
 )
-from emotion_matrix.result import PredictionTable
 
 
 def _prediction():

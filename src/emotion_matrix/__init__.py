@@ -13,7 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 from .errors import DataError, EmotionMatrixError, ModelFormatError, NotFittedError, TemplateError
 from .model import EmotionModel, ModelConfig
 from .persist import load_model, save_model
-from .result import LabelScore, Prediction, Reply
+from .result import LabelScore, Prediction, PredictionTable, Reply
 
 try:
     __version__ = version("emotion-matrix")
@@ -55,6 +55,7 @@ __all__ = [
     "ModelFormatError",
     "NotFittedError",
     "Prediction",
+    "PredictionTable",
     "Reply",
     "ScoreReport",
     "TemplateError",
