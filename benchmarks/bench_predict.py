@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from common import print_header
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,16 +51,6 @@ def shopping_reviews(data_dir: Path, n: int) -> list[str]:
     with (data_dir / "reviews/online_shopping_10_cats.csv").open(encoding="utf-8") as handle:
         texts = [row["review"].replace("\n", " ") for row in csv.DictReader(handle) if row["review"]]
     return [texts[i * len(texts) // n] for i in range(n)] if n <= len(texts) else (texts * (n // len(texts) + 1))[:n]
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def rate(run: Callable[[], object], n: int, repeats: int) -> float:
@@ -90,13 +80,6 @@ def peers(texts: list[str], repeats: int) -> dict[str, float]:
     except ImportError:
         pass
     return found
-
-
-def _version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "absent"
 
 
 def main() -> None:
@@ -168,10 +151,7 @@ def main() -> None:
     size = sum(p.stat().st_size for p in default_model_path().iterdir()) / 1e6
     rows.append(("shipped model on disk, MB", f"{size:.1f}"))
 
-    print(f"command: python benchmarks/bench_predict.py --n {args.n} --peers {args.peers} --repeats {args.repeats}")
-    print(f"machine: {machine()}")
-    names = ("emotion-matrix", "numpy", "scipy", "rjieba", "jieba", "snownlp", "cnsenti")
-    print("versions: " + ", ".join(f"{n} {_version(n)}" for n in names))
+    print_header(("jieba", "snownlp", "cnsenti"))
     print(f"texts: {len(texts)} shopping reviews, mean {statistics.mean(map(len, texts)):.0f} characters")
     print()
     print(f"{'measure (median)':<46}{'value':>12}")

@@ -11,8 +11,6 @@ calibration off, in a fresh process each, and prints medians and peak memory.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -20,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+from common import print_header
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -59,8 +58,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     frame = labeled_rows(args.data_dir, args.rows)
-    print(f"command: python benchmarks/bench_train.py --rows {args.rows} --repeats {args.repeats}")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print_header(("scikit-learn",))
     print(f"rows: {len(frame):,} messages, mean {frame['text'].str.len().mean():.0f} characters, weak labels")
     print(f"\n{'calibration':<14}{'fit seconds (median)':>22}{'peak RSS MB':>13}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -40,7 +40,7 @@ class Runs:
         >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).owner.tolist()
         [0, 0, 1]
         """
-        return np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        return np.repeat(np.arange(len(self.indptr) - 1), self.indptr[1:] - self.indptr[:-1])
 
 
 def word_runs(words: Sequence[str], indptr: np.ndarray, vocabulary: Mapping[str, int]) -> Runs:
@@ -184,8 +184,13 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     if n_docs * n_features < 2**31:
         key = key.astype(np.int32)  # sorts twice as fast as 64-bit keys
     key.sort()
-    first = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.zeros(0, np.int64)
-    tf = np.diff(np.append(first, len(key)))
+    # Runs of equal keys are a message's occurrences of one feature; few numpy calls, so one message is quick too.
+    edge = np.empty(len(key) + 1, dtype=bool)
+    edge[0] = edge[-1] = True
+    np.not_equal(key[1:], key[:-1], out=edge[1:-1])
+    edges = edge.nonzero()[0]
+    first = edges[:-1]
+    tf = edges[1:] - first
     row, column = np.divmod(key[first], n_features)
     data = (1.0 + np.log(tf)) * idf[column]
     unknown = np.bincount(owner[~keep], minlength=n_docs)
