@@ -38,7 +38,7 @@ def test_big5_is_detected(tmp_path):
         ("id,text\n" + "".join(f"{i},這個產品質量太差了，請問怎麼退貨呢\n" for i in range(30))).encode("big5")
     )
     (chunk,) = iter_csv_chunks(path)
-    assert chunk.column("text")[0] == "這個產品質量太差了，請問怎麼退貨呢"
+    assert chunk.rows[0][1] == "這個產品質量太差了，請問怎麼退貨呢"
 
 
 def test_missing_text_column_says_how_to_fix(tmp_path):
@@ -128,7 +128,7 @@ def test_tiny_files_are_detected(tmp_path, text, encoding):
     path.write_bytes(f"text\n{text}\n".encode("gbk" if encoding == "gb18030" else encoding))
     assert detect_encoding(path) == encoding
     (chunk,) = iter_csv_chunks(path)
-    assert chunk.column("text") == [text]
+    assert chunk.rows == [[text]]
 
 
 def test_blank_lines_are_skipped_with_a_warning(tmp_path):
@@ -143,7 +143,7 @@ def test_very_long_field(tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("id,text\n1," + "长" * 200_000 + "\n", encoding="utf-8")
     (chunk,) = iter_csv_chunks(path)
-    assert len(chunk.column("text")[0]) == 200_000
+    assert len(chunk.rows[0][1]) == 200_000
 
 
 def test_output_is_readable_by_others(tmp_path):

@@ -55,8 +55,12 @@ def test_table_columns_match_to_row_and_table_pickles():
     rows = [p.to_row(("emotion", "need")) for p in predictions]
     assert table.columns() == {name: [row[name] for row in rows] for name in rows[0]}
     assert len(table) == 3 and pickle.loads(pickle.dumps(table)) == table
+    assert hash(table) == hash(pickle.loads(pickle.dumps(table)))
+    assert PredictionTable.from_predictions(iter(predictions), ("emotion", "need")) == table
     with pytest.raises(TypeError):
         table.labels["emotion"] = ()
+    with pytest.raises(ValueError, match="needs 2 values"):
+        PredictionTable(("a", "b"), ("ok",), {}, {}, ((), ()), (False, False))
 
 
 @pytest.mark.parametrize(

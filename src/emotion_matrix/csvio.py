@@ -144,11 +144,6 @@ class CsvChunk:
     rows: list[list[str]]
     first_row: int
 
-    def column(self, name: str) -> list[str]:
-        """One column's values."""
-        index = self.header.index(name)
-        return [row[index] for row in self.rows]
-
     def to_frame(self) -> pd.DataFrame:
         """The chunk as a DataFrame of strings."""
         return pd.DataFrame(self.rows, columns=list(self.header), dtype=object)

@@ -40,7 +40,7 @@ class Runs:
         >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).owner.tolist()
         [0, 0, 1]
         """
-        return np.repeat(np.arange(len(self.indptr) - 1), self.indptr[1:] - self.indptr[:-1])
+        return np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), self.indptr[1:] - self.indptr[:-1])
 
 
 def word_runs(words: Sequence[str], indptr: np.ndarray, vocabulary: Mapping[str, int]) -> Runs:

@@ -485,7 +485,6 @@ class EmotionModel:
         The same predictions as :meth:`predict`, without the full distributions, so it
         is the faster way to fill a data frame or a CSV file.
         """
-        self._check_fitted()
         names = self.head_names
         parts = [scores.columns() for scores in self._score_chunks(texts)]
         texts_, statuses, labels, probabilities, keywords, uncertain = zip(*parts) if parts else ((),) * 6

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -95,10 +95,14 @@ class PredictionTable:
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", MappingProxyType(dict(self.labels)))
         object.__setattr__(self, "probabilities", MappingProxyType(dict(self.probabilities)))
+        columns = [self.statuses, self.keywords, self.uncertain, *self.labels.values(), *self.probabilities.values()]
+        if any(len(column) != len(self.texts) for column in columns):
+            raise ValueError(f"every column of a PredictionTable needs {len(self.texts)} values, one per text")
 
     @classmethod
-    def from_predictions(cls, predictions: Sequence[Prediction], head_names: Sequence[str]) -> PredictionTable:
+    def from_predictions(cls, predictions: Iterable[Prediction], head_names: Sequence[str]) -> PredictionTable:
         """The table of a list of predictions (with these heads)."""
+        predictions = list(predictions)
         labels, probabilities = {}, {}
         for name in head_names:
             scores = [p.heads.get(name) for p in predictions]
@@ -115,6 +119,9 @@ class PredictionTable:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    def __hash__(self) -> int:
+        return hash((self.texts, self.statuses, self.keywords, self.uncertain))
 
     def __reduce__(self):
         fields = (self.labels, self.probabilities)
