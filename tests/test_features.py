@@ -15,6 +15,19 @@ def test_char_keys_count_every_ngram_and_never_cross_texts():
     assert len(set(char_keys(["太慢了"], 3).ids.tolist())) == 6
 
 
+@pytest.mark.parametrize("ngram_max", [1, 2, 3])
+def test_char_keys_of_a_few_characters_match_the_array_path(monkeypatch, ngram_max):
+    rng = np.random.default_rng(ngram_max)
+    alphabet = list("太慢了好差评谢!？ a1😀")
+    texts = ["".join(rng.choice(alphabet, size=n)) for n in rng.integers(0, 12, size=40)]
+    few = [char_keys(texts[i : i + 3], ngram_max) for i in range(0, 40, 3)]
+    assert sum(map(len, texts[:3])) < features.FEW_CHARS  # the loop path was taken
+    monkeypatch.setattr(features, "FEW_CHARS", 0)
+    for i, runs in zip(range(0, 40, 3), few):
+        arrays = char_keys(texts[i : i + 3], ngram_max)
+        assert runs.ids.tolist() == arrays.ids.tolist() and runs.indptr.tolist() == arrays.indptr.tolist()
+
+
 def test_char_keys_reject_long_ngrams():
     with pytest.raises(ValueError, match="1 to 3"):
         char_keys(["太慢"], 4)

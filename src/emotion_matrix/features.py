@@ -22,6 +22,7 @@ import scipy.sparse as sp
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (odd, 2**64 / golden ratio)
 _BREAK = 10  # the line break that separates messages in a joined batch
 MAX_CHAR_NGRAM = 3  # three 21-bit code points fill a 64-bit key
+FEW_CHARS = 256  # below this many characters in a batch, character n-grams are listed with plain loops
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
     """
     if not 1 <= ngram_max <= MAX_CHAR_NGRAM:
         raise ValueError(f"character n-grams must be 1 to {MAX_CHAR_NGRAM} long; got {ngram_max}")
+    if sum(map(len, texts)) < FEW_CHARS:
+        return _few_char_keys(texts, ngram_max)
     points = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     ends = points == _BREAK
     keys = np.zeros((len(points), ngram_max), dtype=np.uint64)
@@ -81,6 +84,20 @@ def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
     owner = np.cumsum(ends)
     counts = np.bincount(owner, weights=valid.sum(axis=1), minlength=len(texts)).astype(np.int64)
     return Runs(keys[valid], np.concatenate([[0], np.cumsum(counts)]))
+
+
+def _few_char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
+    """:func:`char_keys` with plain loops, in the same order: cheaper than array passes for a few characters."""
+    keys: list[int] = []
+    indptr = [0]
+    for text in texts:
+        points = list(map(ord, text))
+        grams = [points]
+        for n in range(1, ngram_max):
+            grams.append([key | point << (21 * n) for key, point in zip(grams[-1], points[n:])])
+        keys += [gram[i] for i in range(len(points)) for gram in grams if i < len(gram)]
+        indptr.append(len(keys))
+    return Runs(np.array(keys, dtype=np.uint64), np.array(indptr, dtype=np.int64))
 
 
 def hash_keys(keys: np.ndarray, bits: int) -> np.ndarray:
