@@ -53,9 +53,15 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--batches", type=int, default=7)
     parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument("--scale", type=float, default=1.0, help="draw this share of the planned sizes")
+    parser.add_argument("--exclude", type=Path, help="a CSV whose 'id' column lists messages not to draw again")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     d = args.data_dir
+    excluded = set()
+    if args.exclude:
+        with args.exclude.open(encoding="utf-8", newline="") as handle:
+            excluded = {row["id"] for row in csv.DictReader(handle)}
     jddc = [(i, t) for i, t in iter_source(d, "jddc") if len(t) >= 4 and not AGENT_MARKERS.search(t)]
     plan = [
         (jddc, 1900),
@@ -64,6 +70,8 @@ def main() -> None:
         (list(iter_source(d, "hotel")), 800),
         (list(iter_source(d, "shopping")), 1400),
     ]
+    seen = {t for rows, _ in plan for i, t in rows if i in excluded}  # nor the same text under another id
+    plan = [([r for r in rows if r[0] not in excluded and r[1] not in seen], round(n * args.scale)) for rows, n in plan]
     sample = [r for rows, n in plan for r in draw(rows, n, rng)]
     rng.shuffle(sample)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from emotion_matrix import (
 def _prediction():
     return Prediction(
         "太慢了",
-        {"emotion": LabelScore("anger", 0.91234, (("anger", 0.91234), ("neutral", 0.08766)))},
+        {"emotion": LabelScore("anger", 0.91234, ("anger", "neutral"), (0.91234, 0.08766))},
         keywords=("太慢了", "气死"),
     )
 
@@ -68,3 +68,13 @@ def test_table_columns_match_to_row_and_table_pickles():
 )
 def test_errors_share_one_base(error, builtin):
     assert issubclass(error, EmotionMatrixError) and issubclass(error, builtin)
+
+
+def test_label_score_distribution_is_highest_first_with_ties_in_label_order():
+    score = LabelScore("b", 0.4, ("a", "b", "c", "d"), (0.2, 0.4, 0.2, 0.2))
+    assert score.distribution == (("b", 0.4), ("a", 0.2), ("c", 0.2), ("d", 0.2))
+
+
+def test_label_score_needs_one_probability_per_label():
+    with pytest.raises(ValueError, match="one probability per label"):
+        LabelScore("a", 0.5, ("a", "b"), (0.5,))

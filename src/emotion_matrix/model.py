@@ -632,17 +632,8 @@ def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray) -> dict[str, np.n
 
 
 def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:
-    """One :class:`LabelScore` per row of ``proba``, its distribution highest first (ties in label order)."""
-    if len(proba) <= FEW:
-        rows = [sorted(zip(classes, row), key=lambda pair: -pair[1]) for row in proba.tolist()]
-        return [LabelScore(row[0][0], row[0][1], tuple(row)) for row in rows]
-    order = np.argsort(-proba, axis=1, kind="stable")
-    names = np.asarray(classes, dtype=object)[order]
-    values = np.take_along_axis(proba, order, axis=1)
-    pairs = list(zip(names.ravel().tolist(), values.ravel().tolist()))
-    width = len(classes)
-    distributions = [tuple(pairs[i : i + width]) for i in range(0, len(pairs), width)]
-    return list(map(LabelScore, names[:, 0].tolist(), values[:, 0].tolist(), distributions))
+    """One :class:`LabelScore` per row of ``proba`` (the first label of the highest probability on top)."""
+    return [LabelScore(classes[k], row[k], classes, tuple(row)) for k, row in zip(proba.argmax(axis=1).tolist(), proba.tolist())]
 
 
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:

@@ -14,14 +14,31 @@ SCORED = ("ok", "truncated")  # the statuses of a message that was scored (has h
 
 @dataclass(frozen=True, slots=True)
 class LabelScore:
-    """One head's answer: the top label, its probability and the full distribution.
+    """One head's answer: the top label and its probability, with every label's probability.
 
-    ``distribution`` holds ``(label, probability)`` pairs, highest first.
+    ``labels`` are all the head's labels in the head's order and ``probabilities`` theirs;
+    :attr:`distribution` gives the same as ``(label, probability)`` pairs, highest first.
+
+    Examples
+    --------
+    >>> score = LabelScore("anger", 0.7, ("neutral", "anger"), (0.3, 0.7))
+    >>> score.distribution
+    (('anger', 0.7), ('neutral', 0.3))
     """
 
     label: str
     probability: float
-    distribution: tuple[tuple[str, float], ...]
+    labels: tuple[str, ...] = ()
+    probabilities: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.labels) != len(self.probabilities):
+            raise ValueError(f"LabelScore needs one probability per label; got {self.labels!r}, {self.probabilities!r}")
+
+    @property
+    def distribution(self) -> tuple[tuple[str, float], ...]:
+        """``(label, probability)`` pairs, highest first (ties in the head's label order)."""
+        return tuple(sorted(zip(self.labels, self.probabilities), key=lambda pair: -pair[1]))
 
 
 @dataclass(frozen=True, slots=True)
