@@ -632,8 +632,9 @@ def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray) -> dict[str, np.n
 
 
 def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:
-    """One :class:`LabelScore` per row of ``proba`` (the first label of the highest probability on top)."""
-    return [LabelScore(classes[k], row[k], classes, tuple(row)) for k, row in zip(proba.argmax(axis=1).tolist(), proba.tolist())]
+    """One :class:`LabelScore` per row of ``proba``; a tie for the top goes to the earlier label."""
+    tops = proba.argmax(axis=1).tolist()
+    return [LabelScore(classes[k], row[k], classes, tuple(row)) for k, row in zip(tops, proba.tolist())]
 
 
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
