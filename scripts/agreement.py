@@ -2,9 +2,10 @@
 
     python scripts/agreement.py
 
-Compares data/labels_pass2.csv (an independent second pass over a random sample) with
+Compares data/labels_pass2.csv (an independent second pass over random samples) with
 the first-pass labels in data/labels.csv: Cohen's kappa and macro-F1 (second pass scored
-against the first) per head, and keyword overlap.
+against the first) per head, and keyword overlap; for all double-labeled messages and for
+each labeling draw (batches up to batch_07, then the second draw).
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
+FIRST_DRAW_LAST_BATCH = "batch_07"
 
 
-def main() -> None:
-    first = pd.read_csv(ROOT / "data/labels.csv", dtype=str, keep_default_na=False).set_index("id")
-    second = pd.read_csv(ROOT / "data/labels_pass2.csv", dtype=str, keep_default_na=False).set_index("id")
-    both = second.merge(first, left_index=True, right_index=True, suffixes=("_2", "_1"))
-    report = {"n": len(both)}
+def agreement(both: pd.DataFrame) -> dict[str, object]:
+    """Agreement of the two passes over the messages of ``both`` (columns ``<field>_1`` and ``<field>_2``)."""
+    report: dict[str, object] = {"n": len(both)}
     for head in ("emotion", "need"):
         a, b = both[f"{head}_1"], both[f"{head}_2"]
         report[head] = {
@@ -36,6 +36,16 @@ def main() -> None:
         total += len(one)
         hits += sum(any(x in y or y in x for y in two) for x in one)
     report["keywords_first_pass_found_by_second"] = round(hits / total, 4) if total else None
+    return report
+
+
+def main() -> None:
+    first = pd.read_csv(ROOT / "data/labels.csv", dtype=str, keep_default_na=False).set_index("id")
+    second = pd.read_csv(ROOT / "data/labels_pass2.csv", dtype=str, keep_default_na=False).set_index("id")
+    both = second.merge(first, left_index=True, right_index=True, suffixes=("_2", "_1"))
+    early = both["batch"] <= FIRST_DRAW_LAST_BATCH
+    parts = {"all": both, "first draw": both[early], "second draw": both[~early]}
+    report = {name: agreement(part) for name, part in parts.items() if len(part)}
     print(json.dumps(report, indent=2))
 
 
