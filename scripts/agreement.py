@@ -14,10 +14,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from corpus import FIRST_DRAW_LAST_BATCH
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
-FIRST_DRAW_LAST_BATCH = "batch_07"
 
 
 def agreement(both: pd.DataFrame) -> dict[str, object]:

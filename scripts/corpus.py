@@ -12,6 +12,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+FIRST_DRAW_LAST_BATCH = "batch_07"  # data/labels.csv batches after it are the second labeling draw (data/README.md)
 SOURCES = {
     "jddc": ("cs/jddc/train.enc", "cs/jddc/test.enc"),
     "atec": ("cs/atec/atec_nlp_sim_train.csv",),

@@ -33,7 +33,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from build_default_model import labeled_frame  # noqa: E402
-from corpus import iter_source  # noqa: E402
+from corpus import FIRST_DRAW_LAST_BATCH, iter_source  # noqa: E402
 
 from emotion_matrix import EmotionModel, ModelConfig  # noqa: E402
 from emotion_matrix.evaluate import evaluate, keyword_agreement  # noqa: E402
@@ -42,7 +42,6 @@ from emotion_matrix.train import split_rows  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 HEADS = ["emotion", "need"]
 NEGATIVE = ("anger", "anxiety", "disappointment")
-FIRST_DRAW_LAST_BATCH = "batch_07"  # batches after it are the second labeling draw (data/README.md)
 
 
 def fit(frame, calibrate: bool = True) -> EmotionModel:

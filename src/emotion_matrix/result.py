@@ -75,15 +75,9 @@ class Prediction:
 
         Pass ``head_names`` so rows without heads (empty input) still have every column.
         """
-        row: dict[str, object] = {}
-        for name in head_names if head_names is not None else tuple(self.heads):
-            score = self.heads.get(name)
-            row[name] = score.label if score else ""
-            row[f"{name}_confidence"] = round(score.probability, 4) if score else ""
-        row["keywords"] = "|".join(self.keywords)
-        row["uncertain"] = self.uncertain
-        row["status"] = self.status
-        return row
+        names = head_names if head_names is not None else tuple(self.heads)
+        columns = PredictionTable.from_predictions([self], names).columns()
+        return {column: values[0] for column, values in columns.items()}
 
     def __hash__(self) -> int:
         return hash((self.text, tuple(self.heads.items()), self.keywords, self.status))
