@@ -12,7 +12,9 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-FIRST_DRAW_LAST_BATCH = "batch_07"  # data/labels.csv batches after it are the second labeling draw (data/README.md)
+# The last batch of each labeling draw in data/labels.csv (data/README.md); later batches are the third draw.
+FIRST_DRAW_LAST_BATCH = "batch_07"
+SECOND_DRAW_LAST_BATCH = "batch_15"
 SOURCES = {
     "jddc": ("cs/jddc/train.enc", "cs/jddc/test.enc"),
     "atec": ("cs/atec/atec_nlp_sim_train.csv",),
