@@ -2,10 +2,11 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from emotion_matrix import save_model
+from emotion_matrix import load_model, save_model
 from emotion_matrix.cli import main
 
 
@@ -76,6 +77,21 @@ def test_train_and_evaluate(tmp_path, tiny_csv, capsys):
     assert main(["evaluate", str(out), str(tiny_csv), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert set(report) == {"emotion", "need"} and report["emotion"]["n"] == 84
+
+
+@pytest.mark.parametrize(("given", "stored"), [("none", None), ("vectors.npz", "vectors.npz")])
+def test_train_chooses_word_vectors(tmp_path, tiny_csv, capsys, given, stored):
+    np.savez(tmp_path / "vectors.npz", words=np.array(["谢谢", "太慢"]), vectors=np.eye(2, 3))
+    args = ["train", str(tiny_csv), "-o", str(tmp_path / "m"), "--word-vectors", str(tmp_path / given)]
+    assert main(args if given != "none" else [*args[:-1], "none"]) == 0
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["config"]["word_vectors"] == (stored and str(tmp_path / stored))
+    assert len(load_model(tmp_path / "m").features_.vector_words) == (2 if stored else 0)
+
+
+def test_train_with_a_missing_word_vectors_file_says_so(tmp_path, tiny_csv, capsys):
+    assert main(["train", str(tiny_csv), "-o", str(tmp_path / "m"), "--word-vectors", str(tmp_path / "x.npz")]) != 0
+    assert "cannot read word vectors" in capsys.readouterr().err
 
 
 def test_usage_error_exit_2(capsys):

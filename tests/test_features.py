@@ -3,6 +3,7 @@ import pytest
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from emotion_matrix import features
+from emotion_matrix.errors import DataError
 from emotion_matrix.features import Runs, bucket_table, char_keys, char_runs, fit_idf, hash_keys, tfidf, word_runs
 
 
@@ -82,3 +83,83 @@ def test_small_and_large_products_give_identical_numbers(monkeypatch):
     small = rows.dot(weights)
     assert np.array_equal(small, large)
     assert np.allclose(small, rows.matrix().toarray() @ weights)
+
+
+def _vectors_file(tmp_path, words, vectors, name="vectors.npz"):
+    path = tmp_path / name
+    np.savez(path, words=np.array(words), vectors=np.asarray(vectors))
+    return path
+
+
+def test_word_vectors_load_as_unit_rows_at_half_precision(tmp_path):
+    path = _vectors_file(tmp_path, ["慢", "好", "零"], [[3.0, 4.0], [0.1, 0.3], [0.0, 0.0]])
+    loaded = features.WordVectors.load(path)
+    assert loaded.words == ("慢", "好", "零")
+    assert loaded.vectors.dtype == np.float32
+    assert np.allclose(loaded.vectors[0], [0.6, 0.8], atol=1e-3)
+    assert np.array_equal(loaded.vectors, loaded.vectors.astype(np.float16).astype(np.float32))
+    assert np.allclose(np.linalg.norm(loaded.vectors[:2], axis=1), 1.0, atol=1e-3)
+    assert loaded.vectors[2].tolist() == [0.0, 0.0]  # a zero vector stays zero
+
+
+def test_shipped_word_vectors_load():
+    shipped = features.WordVectors.load()
+    assert len(shipped.words) == len(shipped.vectors) > 10_000
+    assert "太慢" in shipped.words and "满意" in shipped.words
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"words": np.array(["a", "b"])},  # no vectors
+        {"words": np.array(["a", "b"]), "vectors": np.zeros((3, 2))},  # a row too many
+        {"words": np.array([1, 2]), "vectors": np.zeros((2, 2))},  # words not text
+        {"words": np.array(["a", "b"]), "vectors": np.zeros(2)},  # not a matrix
+        {"words": np.array(["a", "b"]), "vectors": np.array([["x"], ["y"]])},  # not numbers
+    ],
+)
+def test_bad_word_vector_files_say_how_to_write_one(tmp_path, content):
+    path = tmp_path / "bad.npz"
+    np.savez(path, **content)
+    with pytest.raises(DataError, match="numpy.savez"):
+        features.WordVectors.load(path)
+
+
+def test_missing_word_vector_file_is_a_data_error(tmp_path):
+    with pytest.raises(DataError, match="cannot read word vectors"):
+        features.WordVectors.load(tmp_path / "missing.npz")
+
+
+def _space_with_vectors(tmp_path, weight=2.0):
+    vectors = features.WordVectors.load(_vectors_file(tmp_path, ["慢", "快", "新词"], [[1, 0], [0, 1], [1, 1]]))
+    words, indptr = ["慢", "了", "快"], np.array([0, 2, 3])
+    return features.FeatureSpace.fit(words, indptr, ["慢了", "快"], 2, 12, vectors, weight)
+
+
+def test_vector_features_are_the_weighted_mean_of_word_vectors(tmp_path):
+    space, matrix = _space_with_vectors(tmp_path)
+    assert matrix.shape[1] == len(space.vocabulary) + len(space.char_buckets) + 2
+    runs = space.words(["新词", "慢", "没有", "快", "没有"], np.array([0, 2, 4, 5]))
+    assert runs.ids.tolist() == [-1, space.index["慢"], -1, space.index["快"], -1]  # 新词 has a vector, no TF-IDF id
+    got = space.vector_features(runs)
+    first = (np.array([1.0, 0.0]) + np.array([1.0, 1.0]) / np.sqrt(2)) / 2  # mean of 慢 and the unit vector of 新词
+    assert np.allclose(got, [2 * first, [0, 2], [0, 0]], atol=1e-3)
+    assert np.allclose(matrix[:, -2:].toarray(), [[2, 0], [0, 2]], atol=1e-3)
+
+
+def test_vector_part_of_the_decision_matches_the_features(tmp_path):
+    space, _ = _space_with_vectors(tmp_path, weight=1.5)
+    runs = space.words(["新词", "慢", "快", "好"], np.array([0, 2, 4]))
+    weights = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])
+    zeros_words = np.zeros((len(space.vocabulary), 3))
+    zeros_chars = np.zeros((len(space.char_buckets), 3))
+    got = space.decision(runs, ["新词慢", "快好"], zeros_words, zeros_chars, space.vectors @ weights)
+    assert np.allclose(got, space.vector_features(runs) @ weights)
+
+
+def test_no_vectors_or_zero_weight_adds_no_block(tmp_path):
+    vectors = features.WordVectors.load(_vectors_file(tmp_path, ["慢"], [[1.0, 0.0]]))
+    for given, weight in ((None, 2.0), (vectors, 0.0)):
+        space, matrix = features.FeatureSpace.fit(["慢"], np.array([0, 1]), ["慢"], 1, 12, given, weight)
+        assert not space.vector_words and matrix.shape[1] == len(space.vocabulary) + len(space.char_buckets)
+        assert space.words(["慢"], np.array([0, 1])).vector_rows is None

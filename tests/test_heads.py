@@ -2,7 +2,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from emotion_matrix.heads import fit_head, fit_temperature, probabilities
+from emotion_matrix.heads import _logistic, fit_head, fit_temperature, probabilities
 
 X = sp.csr_matrix(np.array([[1, 0, 0, 0, 2], [0, 0, 1, 0, 0], [1, 0, 0, 0, 1], [0, 0, 2, 0, 0]], dtype=float))
 
@@ -35,4 +35,26 @@ def test_temperature_softens_or_sharpens():
 
 
 def test_fit_temperature_is_one_without_enough_examples():
-    assert fit_temperature(X, np.array(["a", "b", "a", "a"]), C=1.0, random_state=0, max_iter=100) == 1.0
+    model = _logistic(1.0, 0, 100, 1e-3, warm_start=True)
+    assert fit_temperature(model, X, np.array(["a", "b", "a", "a"]), random_state=0) == 1.0
+    assert not hasattr(model, "coef_")  # nothing was fitted
+
+
+def test_calibration_changes_the_temperature_and_nothing_else():
+    rng = np.random.default_rng(0)
+    features = sp.csr_matrix(rng.random((120, 6)) * (rng.random((120, 6)) < 0.5))
+    y = np.array(["a", "b", "c"])[(features[:, :3].toarray().argmax(axis=1) + (rng.random(120) < 0.2)) % 3]
+    plain = fit_head(features, y, C=1.0, random_state=0, max_iter=1000)
+    calibrated = fit_head(features, y, C=1.0, random_state=0, max_iter=1000, calibration_tol=3e-3)
+    assert calibrated.temperature != 1.0 and plain.temperature == 1.0
+    assert np.array_equal(calibrated.coef, plain.coef) and np.array_equal(calibrated.intercept, plain.intercept)
+
+
+def test_temperature_folds_start_warm():
+    rng = np.random.default_rng(1)
+    features = sp.csr_matrix(rng.random((200, 8)))
+    y = np.array(["a", "b"])[(features[:, 0].toarray().ravel() + 0.3 * rng.random(200) > 0.6).astype(int)]
+    warm, cold = _logistic(1.0, 0, 1000, 1e-6, warm_start=True), _logistic(1.0, 0, 1000, 1e-6)
+    t_warm = fit_temperature(warm, features, y, random_state=0)
+    t_cold = fit_temperature(cold, features, y, random_state=0)
+    assert np.isclose(t_warm, t_cold, rtol=1e-3)  # the same temperature either way

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction, PredictionTable
+from emotion_matrix.segment import segment
 
 from .conftest import DATA, SMALL
 
@@ -144,6 +145,47 @@ def test_rare_class_warns(tiny_corpus):
 def test_config_validation_names_the_field():
     with pytest.raises(ValueError, match="ModelConfig.C"):
         EmotionModel(ModelConfig(C=0)).fit(["a", "b"], ["x", "y"])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("vector_weight", -1.0), ("word_vectors", 3), ("char_ngram_max", 4), ("char_bits", 30)]
+)
+def test_config_validation_of_feature_fields(field, value):
+    with pytest.raises(ValueError, match=f"ModelConfig.{field}"):
+        ModelConfig(**{field: value}).validate()
+
+
+def test_shipped_word_vectors_are_stored_in_the_model(trained_model):
+    space = trained_model.features_
+    assert len(space.vector_words) > 10_000 and space.vectors.shape == (len(space.vector_words), 100)
+    assert all(
+        head.coef.shape[0] == len(space.vocabulary) + len(space.char_buckets) + 100
+        for head in trained_model.heads_.values()
+    )
+
+
+def test_own_word_vectors_change_what_unseen_words_mean(tmp_path, tiny_corpus):
+    """A word training never saw, given the vector of an angry word, pushes a message toward anger."""
+    labels = tiny_corpus[["emotion"]]
+    plain = EmotionModel(ModelConfig(char_ngram_max=0, word_vectors=None)).fit(tiny_corpus["text"], labels)
+    unseen = "恼火"
+    assert segment(unseen) == (unseen,) and unseen not in plain.features_.vocabulary
+    words = [*plain.features_.vocabulary, unseen]
+    vectors = np.eye(len(words))
+    vectors[-1] = vectors[words.index("垃圾")]  # the unseen word means what an angry word means
+    path = tmp_path / "vectors.npz"
+    np.savez(path, words=np.array(words), vectors=vectors)
+    model = EmotionModel(ModelConfig(char_ngram_max=0, word_vectors=str(path))).fit(tiny_corpus["text"], labels)
+    before = dict(plain.predict_one(unseen).emotion.distribution)
+    after = dict(model.predict_one(unseen).emotion.distribution)
+    assert after["anger"] > before["anger"] + 0.2
+
+
+def test_missing_word_vectors_file_fails_the_fit(tiny_corpus, tmp_path):
+    with pytest.raises(DataError, match="cannot read word vectors"):
+        EmotionModel(ModelConfig(word_vectors=str(tmp_path / "none.npz"))).fit(
+            tiny_corpus["text"], tiny_corpus[["emotion"]]
+        )
 
 
 def test_estimator_protocol(trained_model, tiny_corpus):

@@ -9,7 +9,7 @@ from importlib.metadata import version
 import numpy as np
 import pytest
 
-from emotion_matrix import ModelFormatError, load_model, save_model
+from emotion_matrix import EmotionModel, ModelConfig, ModelFormatError, load_model, save_model
 from emotion_matrix.persist import META_FILE, MODEL_FILE
 
 
@@ -108,12 +108,31 @@ def test_object_array_in_archive_never_runs(saved, tmp_path):
         {"coef_0": np.zeros((3, 6), dtype=np.float32)},  # wrong shape
         {"word_idf": np.array(["x"])},  # wrong type
         {"char_buckets": np.array([5, 2**40])},  # bucket outside char_bits
+        {"vectors": np.zeros((3, 100), dtype=np.float16)},  # not one row per vector word
+        {"vectors": np.zeros(5, dtype=np.float16)},  # not a matrix
+        {"vector_words": np.arange(3)},  # not text
     ],
 )
 def test_inconsistent_arrays_are_refused(saved, arrays):
     _rewrite_archive(saved, **arrays)
     with pytest.raises(ModelFormatError, match="re-train the model"):
         load_model(saved)
+
+
+def test_model_saved_before_word_vectors_existed_loads(tmp_path, tiny_corpus):
+    """An archive without the word-vector arrays (as saved by earlier versions) is a model without them."""
+    model = EmotionModel(ModelConfig(char_bits=16, word_vectors=None)).fit(
+        tiny_corpus["text"], tiny_corpus[["emotion"]]
+    )
+    saved = save_model(model, tmp_path / "old")
+    path = saved / MODEL_FILE
+    with np.load(path) as archive:
+        content = {name: archive[name] for name in archive.files if not name.startswith("vector")}
+    with path.open("wb") as handle:
+        np.savez(handle, **content)
+    _edit_meta(saved, model_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    texts = tiny_corpus["text"].tolist()
+    assert load_model(saved).predict(texts) == model.predict(texts)
 
 
 def test_future_format_is_refused(saved):

@@ -81,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--test-size", type=float, default=0.2, help="held-out share (default: 0.2)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--C", type=float, default=ModelConfig().C, help="regularization (default: %(default)s)")
+    p.add_argument(
+        "--word-vectors",
+        default="default",
+        metavar="NPZ",
+        help="word vectors: 'default' (shipped), a .npz file with 'words' and 'vectors', or 'none'",
+    )
     p.add_argument("--refit", action="store_true", help="refit on all rows after measuring")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -157,7 +163,9 @@ def _train(args: argparse.Namespace) -> None:
     report = train_from_csv(
         args.input,
         args.output,
-        config=ModelConfig(C=args.C, random_state=args.seed),
+        config=ModelConfig(
+            C=args.C, random_state=args.seed, word_vectors=None if args.word_vectors == "none" else args.word_vectors
+        ),
         text_column=args.text_column,
         label_columns=args.label_columns,
         group_column=args.group_column,

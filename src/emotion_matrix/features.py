@@ -1,4 +1,4 @@
-"""Stage 3: turn segmented, normalized messages into TF-IDF feature runs.
+"""Stage 3: turn segmented, normalized messages into features.
 
 A batch of messages becomes two *runs* of feature ids, one message after another: its
 words, looked up in the vocabulary learned in ``fit``, and its character n-grams,
@@ -7,17 +7,27 @@ training saw the bucket. Each feature of a message weighs ``(1 + ln tf) * idf`` 
 message's weights are divided by their l2 norm. The character n-grams of a whole batch are computed
 in a few numpy passes over its code points; nothing here needs scikit-learn, so a
 service that only scores starts fast.
+
+Optionally, word vectors learned from unlabeled text (:class:`WordVectors`) add a dense
+block: the mean of a message's word vectors, which tells the heads what words the labeled
+messages never had mean.
 """
 
 from __future__ import annotations
 
+import os
+import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
 from itertools import repeat
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+
+from .errors import DataError
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (odd, 2**64 / golden ratio)
 _BREAK = 10  # the line break that separates messages in a joined batch
@@ -27,10 +37,15 @@ FEW_CHARS = 256  # below this many characters in a batch, character n-grams are 
 
 @dataclass(frozen=True)
 class Runs:
-    """Feature ids of a batch: message ``i`` owns ``ids[indptr[i]:indptr[i + 1]]``."""
+    """Feature ids of a batch: message ``i`` owns ``ids[indptr[i]:indptr[i + 1]]``.
+
+    Word runs of a feature space with word vectors also give each word's vector row in
+    ``vector_rows`` (``-1`` for a word without one).
+    """
 
     ids: np.ndarray
     indptr: np.ndarray
+    vector_rows: np.ndarray | None = None
 
     @cached_property
     def owner(self) -> np.ndarray:
@@ -150,6 +165,50 @@ def fit_idf(runs: Runs, n_features: int) -> np.ndarray:
     return (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
 
 
+@dataclass(frozen=True, eq=False)
+class WordVectors:
+    """Word vectors learned from unlabeled text: ``vectors[i]`` (unit length) belongs to ``words[i]``.
+
+    The package ships vectors learned from the public corpora the default model was built
+    from (``scripts/build_word_vectors.py``); :meth:`load` reads them or your own.
+    """
+
+    words: tuple[str, ...]
+    vectors: np.ndarray
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None = None) -> WordVectors:
+        """Read an ``.npz`` file with a ``words`` array of strings and a ``vectors`` array, one row per word.
+
+        With no ``path``, the vectors shipped with the package. Rows are scaled to unit
+        length and rounded to half precision. Raises :class:`~emotion_matrix.errors.DataError`
+        when the file is not such an archive.
+        """
+        path = Path(path) if path is not None else Path(str(resources.files("emotion_matrix") / VECTORS_RESOURCE))
+        how = "write it with numpy.savez(path, words=numpy.array(words), vectors=matrix)"
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                words, vectors = archive["words"], archive["vectors"]
+        except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise DataError(f"cannot read word vectors from {path} ({exc}); {how}") from exc
+        if (
+            words.dtype.kind != "U"
+            or vectors.dtype.kind not in "iuf"
+            or vectors.ndim != 2
+            or len(vectors) != len(words)
+        ):
+            raise DataError(
+                f"{path}: 'words' must be strings and 'vectors' numbers with one row per word; "
+                f"got {words.dtype} {words.shape} and {vectors.dtype} {vectors.shape}; {how}"
+            )
+        vectors = vectors.astype(np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        # Half precision is plenty for features, and a saved model then stores them exactly in half the space.
+        unit = (vectors / np.where(norms > 0, norms, 1.0)).astype(np.float16).astype(np.float32)
+        return cls(tuple(words.tolist()), unit)
+
+
+VECTORS_RESOURCE = "resources/word_vectors.npz"
 SMALL = 4096  # up to this many entries, products skip building a sparse matrix (less fixed cost)
 
 
@@ -224,7 +283,9 @@ class FeatureSpace:
 
     A word's position in ``vocabulary`` is its feature id; ``char_buckets`` (sorted) are
     the hashed character n-grams training saw, a bucket's position its feature id.
-    ``char_ngram_max`` 0 means no character features.
+    ``char_ngram_max`` 0 means no character features. ``vectors`` (unit rows, one per
+    word of ``vector_words``) add ``vector_weight`` times the mean of a message's word
+    vectors as features; with none, there is no such block.
     """
 
     vocabulary: tuple[str, ...]
@@ -233,10 +294,20 @@ class FeatureSpace:
     char_idf: np.ndarray
     char_ngram_max: int
     char_bits: int
+    vector_words: tuple[str, ...] = ()
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    vector_weight: float = 0.0
 
     @classmethod
     def fit(
-        cls, words: Sequence[str], indptr: np.ndarray, texts: Sequence[str], char_ngram_max: int, char_bits: int
+        cls,
+        words: Sequence[str],
+        indptr: np.ndarray,
+        texts: Sequence[str],
+        char_ngram_max: int,
+        char_bits: int,
+        vectors: WordVectors | None = None,
+        vector_weight: float = 0.0,
     ) -> tuple[FeatureSpace, sp.csr_matrix]:
         """Learn the features of training messages; returns them and the training matrix.
 
@@ -257,11 +328,17 @@ class FeatureSpace:
             char_idf = fit_idf(char_ids, len(buckets))
             blocks.append(tfidf(char_ids, char_idf).matrix())
         space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits)
+        if vectors is not None and vector_weight > 0 and len(vectors.words):
+            space = cls(
+                vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits,
+                vectors.words, vectors.vectors, vector_weight,
+            )  # fmt: skip
+            blocks.append(sp.csr_matrix(space.vector_features(space.words(words, indptr))))
         return space, sp.hstack(blocks, format="csr")
 
     def __getstate__(self) -> dict:
         # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
-        return {k: v for k, v in self.__dict__.items() if k not in ("index", "table", "unseen")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("index", "table", "unseen", "vector_of")}
 
     @cached_property
     def unseen(self) -> tuple[float, float]:
@@ -270,8 +347,19 @@ class FeatureSpace:
 
     @cached_property
     def index(self) -> dict[str, int]:
-        """Word to feature id."""
-        return {w: i for i, w in enumerate(self.vocabulary)}
+        """Word to id: its feature id, or for a word with a vector only, an id after the vocabulary's."""
+        index = {w: i for i, w in enumerate(self.vocabulary)}
+        for w in self.vector_words:
+            index.setdefault(w, len(index))
+        return index
+
+    @cached_property
+    def vector_of(self) -> np.ndarray:
+        """Per id of :attr:`index`, the row of its word vector, ``-1`` for none."""
+        index = self.index
+        rows = np.full(len(index), -1, dtype=np.int64)
+        rows[[index[w] for w in self.vector_words]] = np.arange(len(self.vector_words))
+        return rows
 
     @cached_property
     def table(self) -> np.ndarray:
@@ -279,17 +367,47 @@ class FeatureSpace:
         return bucket_table(self.char_buckets, self.char_bits)
 
     def words(self, words: Sequence[str], indptr: np.ndarray) -> Runs:
-        """The word ids of a batch (``-1`` for an unknown word); see :func:`word_runs`."""
-        return word_runs(words, indptr, self.index)
+        """The word ids of a batch (``-1`` for an unknown word) and their vector rows; see :func:`word_runs`."""
+        runs = word_runs(words, indptr, self.index)
+        if not self.vector_words:
+            return runs
+        ids = runs.ids
+        rows = np.where(ids >= 0, self.vector_of[ids], -1)
+        return Runs(np.where(ids < len(self.vocabulary), ids, -1), indptr, rows)
 
-    def decision(self, word_ids: Runs, texts: Sequence[str], word_weights: np.ndarray, char_weights: np.ndarray):
+    def vector_features(self, word_ids: Runs) -> np.ndarray:
+        """Per message, ``vector_weight`` times the mean of its words' vectors (zeros without any)."""
+        return self._vector_means(word_ids).dot(self.vectors)
+
+    def _vector_means(self, word_ids: Runs) -> Rows:
+        """Rows over :attr:`vectors` of each message's word vectors, weighted to give ``vector_weight`` x their mean."""
+        rows = word_ids.vector_rows
+        has = rows >= 0
+        owner = word_ids.owner[has]
+        counts = np.bincount(owner, minlength=len(word_ids.indptr) - 1)
+        shape = (len(counts), len(self.vectors))
+        return Rows(owner, rows[has], self.vector_weight / counts[owner], shape)
+
+    def decision(
+        self,
+        word_ids: Runs,
+        texts: Sequence[str],
+        word_weights: np.ndarray,
+        char_weights: np.ndarray,
+        vector_table: np.ndarray | None = None,
+    ):
         """``features @ weights`` for a batch, without building its whole feature matrix.
 
-        ``word_weights`` and ``char_weights`` hold one row per word and per character feature.
+        ``word_weights`` and ``char_weights`` hold one row per word and per character
+        feature; ``vector_table`` is ``vectors @ weights`` of the word-vector dimensions, one
+        row per word vector, so each message adds up rows of its own words and its result
+        does not depend on the batch around it.
         """
         word_unseen, char_unseen = self.unseen
         out = tfidf(word_ids, self.word_idf, word_unseen).dot(word_weights)
         if self.char_ngram_max:
             char_ids = char_runs(texts, self.char_ngram_max, self.char_bits, self.table)
             out += tfidf(char_ids, self.char_idf, char_unseen).dot(char_weights)
+        if self.vector_words:
+            out += self._vector_means(word_ids).dot(vector_table)
         return out

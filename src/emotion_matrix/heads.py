@@ -41,19 +41,35 @@ def probabilities(decision: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return z
 
 
-def _logistic(C: float, random_state: int, max_iter: int, tol: float):
+def _logistic(C: float, random_state: int, max_iter: int, tol: float, warm_start: bool = False):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=C, class_weight="balanced", max_iter=max_iter, tol=tol, random_state=random_state)
+    return LogisticRegression(
+        C=C, class_weight="balanced", max_iter=max_iter, tol=tol, random_state=random_state, warm_start=warm_start
+    )
 
 
 def fit_head(
-    features, y: np.ndarray, *, C: float, random_state: int, max_iter: int, tol: float = 1e-3, temperature: float = 1.0
+    features,
+    y: np.ndarray,
+    *,
+    C: float,
+    random_state: int,
+    max_iter: int,
+    tol: float = 1e-3,
+    calibration_tol: float | None = None,
+    folds: int = 2,
 ) -> Head:
     """Fit a multinomial logistic regression with balanced class weights on ``features``.
 
+    With ``calibration_tol``, a temperature is fitted too (:func:`fit_temperature`, folds
+    solved to that looser tolerance); the weights are those of a fit without calibration.
     A two-class head gets two opposite columns, so that every head is scored the same way.
     """
+    temperature = 1.0
+    if calibration_tol is not None:
+        folded = _logistic(C, random_state, max_iter, calibration_tol, warm_start=True)
+        temperature = fit_temperature(folded, features, y, random_state=random_state, folds=folds)
     model = _logistic(C, random_state, max_iter, tol).fit(features, y)
     coef = model.coef_.T
     intercept = model.intercept_
@@ -64,27 +80,26 @@ def fit_head(
     return Head(classes, coef.astype(np.float32), intercept.astype(np.float64), temperature)
 
 
-def fit_temperature(
-    features, y: np.ndarray, *, C: float, random_state: int, max_iter: int, tol: float = 1e-3, folds: int = 2
-) -> float:
+def fit_temperature(model, features, y: np.ndarray, *, random_state: int, folds: int = 2) -> float:
     """The temperature that makes a head's probabilities match its accuracy.
 
-    Out-of-fold decision values of the head are divided by a temperature chosen to
-    minimize the log-loss (temperature scaling). Returns 1.0 when a class has too few
-    examples for ``folds`` folds.
+    ``model`` (a logistic regression with ``warm_start``) is fitted on each of ``folds``
+    stratified folds in turn, each fold starting from the previous one's solution (fewer
+    iterations); its out-of-fold decision values are divided by the temperature that
+    minimizes the log-loss (temperature scaling). Returns 1.0, fitting nothing, when a
+    class has too few examples for ``folds`` folds.
     """
     from scipy.optimize import minimize_scalar
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.model_selection import StratifiedKFold
 
-    counts = np.unique(y, return_counts=True)[1]
+    classes, index, counts = np.unique(y, return_inverse=True, return_counts=True)
     if counts.min() < folds:
         return 1.0
-    cv = StratifiedKFold(folds, shuffle=True, random_state=random_state)
-    model = _logistic(C, random_state, max_iter, tol)
-    decision = cross_val_predict(model, features, y, cv=cv, method="decision_function")
-    if decision.ndim == 1:
-        decision = np.column_stack([-decision / 2, decision / 2])
-    index = np.searchsorted(np.unique(y), y)
+    decision = np.zeros((len(y), len(classes)))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=random_state).split(np.zeros(len(y)), y):
+        model.fit(features[train], y[train])
+        values = model.decision_function(features[test])
+        decision[test] = np.column_stack([-values / 2, values / 2]) if values.ndim == 1 else values
 
     def loss(log_t: float) -> float:
         p = probabilities(decision, float(np.exp(log_t)))

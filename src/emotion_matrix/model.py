@@ -10,6 +10,7 @@ segmenter only; scikit-learn, SciPy and pandas are imported when a method needs 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -20,8 +21,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from .errors import DataError, NotFittedError
-from .features import MAX_CHAR_NGRAM, FeatureSpace, Runs
-from .heads import fit_head, fit_temperature, probabilities
+from .features import MAX_CHAR_NGRAM, FeatureSpace, Runs, WordVectors
+from .heads import fit_head, probabilities
 from .keywords import (
     EXTEND_LEFT,
     NEGATORS,
@@ -42,6 +43,9 @@ KEYWORD_HEAD = "emotion"
 NO_KEYWORD_LABEL = "neutral"
 CHUNK = 2048  # messages scored together; bounds the temporary arrays of a large batch
 CALIBRATION_TOL_FACTOR = 3  # calibration folds stop at 3 x tol (temperatures within a few percent)
+# Keyword scores add a word vector's push at this scale to the word's TF-IDF push. Keyword precision and recall on
+# the default model's hold-out split: 0.697 / 0.515 at 0, 0.730 / 0.576 at 5, within 0.01 of that from 2 to 40.
+KEYWORD_VECTOR_SHARE = 5.0
 FEW = 4  # keywords of up to this many messages are found message by message (less fixed cost)
 
 
@@ -73,6 +77,15 @@ class ModelConfig:
         solved to a looser tolerance).
     random_state : int
         Seed of the solvers.
+    word_vectors : str or None
+        Word vectors learned from unlabeled text, as features next to TF-IDF: ``"default"``
+        for the ones shipped with the package (learned from the public corpora of the
+        default model), a path to your own ``.npz`` file (see
+        :meth:`~emotion_matrix.features.WordVectors.load`), or None for none. They are
+        stored in the fitted model, so scoring never needs the file.
+    vector_weight : float
+        The word-vector features are the mean of a message's (unit) word vectors times
+        this, next to its unit-length TF-IDF rows; 0 turns them off.
 
     Examples
     --------
@@ -90,6 +103,8 @@ class ModelConfig:
     uncertain_below: float = 0.45
     calibrate: bool = True
     random_state: int = 0
+    word_vectors: str | None = "default"
+    vector_weight: float = 2.0
 
     def validate(self) -> None:
         """Raise ``ValueError`` naming the first field with a bad value."""
@@ -102,6 +117,10 @@ class ModelConfig:
             raise ValueError(f"ModelConfig.char_bits must be 8 to 26; got {self.char_bits!r}")
         if self.max_keywords < 0:
             raise ValueError(f"ModelConfig.max_keywords must be >= 0; got {self.max_keywords!r}")
+        if not self.vector_weight >= 0:
+            raise ValueError(f"ModelConfig.vector_weight must be >= 0; got {self.vector_weight!r}")
+        if self.word_vectors is not None and not isinstance(self.word_vectors, str):
+            raise ValueError(f"ModelConfig.word_vectors must be 'default', a path or None; got {self.word_vectors!r}")
         if not 0.0 <= self.uncertain_below <= 1.0:
             raise ValueError(f"ModelConfig.uncertain_below must be in [0, 1]; got {self.uncertain_below!r}")
 
@@ -279,6 +298,7 @@ class _Scorer:
 
     word_weights: np.ndarray  # words x all heads' labels
     char_weights: np.ndarray
+    vector_table: np.ndarray  # word vectors x all heads' labels: each vector times the heads' weights
     intercept: np.ndarray
     heads: tuple[tuple[str, tuple[str, ...], slice, float], ...]
     keyword_table: np.ndarray | None  # words x keyword-head labels; 0 for punctuation
@@ -387,15 +407,20 @@ class EmotionModel:
         columns = label_columns(labels, len(batch.texts))
         _warn_conflicts(batch.texts, columns)
         space, features = FeatureSpace.fit(
-            batch.words.words, batch.words.indptr, batch.texts, config.char_ngram_max, config.char_bits
+            batch.words.words,
+            batch.words.indptr,
+            batch.texts,
+            config.char_ngram_max,
+            config.char_bits,
+            _word_vectors(config.word_vectors) if config.vector_weight > 0 else None,
+            config.vector_weight,
         )
         fit_args = {"C": config.C, "random_state": config.random_state, "max_iter": config.max_iter, "tol": config.tol}
         heads = {}
+        # A temperature is one number: folds solved to a looser tolerance give the same one, faster.
+        calibration_tol = CALIBRATION_TOL_FACTOR * config.tol if config.calibrate else None
         for name, y in columns.items():
-            # A temperature is one number: folds solved to a looser tolerance give the same one, faster.
-            loose = {**fit_args, "tol": CALIBRATION_TOL_FACTOR * config.tol}
-            temperature = fit_temperature(features, y, **loose) if config.calibrate else 1.0
-            heads[name] = fit_head(features, y, **fit_args, temperature=temperature)
+            heads[name] = fit_head(features, y, **fit_args, calibration_tol=calibration_tol)
             logger.info("head %r: %d classes, %d rows", name, len(heads[name].classes), len(y))
         # The new state is built in locals and published at once, so a model that is
         # refit while other threads predict never mixes old and new parts.
@@ -431,6 +456,7 @@ class EmotionModel:
     def _build_scorer(self) -> _Scorer:
         space = self.features_
         n_words = len(space.vocabulary)
+        n_features = n_words + len(space.char_buckets)
         coef = np.hstack([h.coef for h in self.heads_.values()])
         heads, start = [], 0
         for name, head in self.heads_.items():
@@ -442,10 +468,18 @@ class EmotionModel:
         tests = {"negator": NEGATORS.__contains__, "extend": EXTEND_LEFT.__contains__, "word": is_word}
         flags = {name: np.fromiter(map(test, space.vocabulary), bool, n_words) for name, test in tests.items()}
         # Punctuation never becomes a keyword: its weight is 0.
-        keyword_table = self.heads_[names[keyword_head]].coef[:n_words] * (space.word_idf * flags["word"])[:, None]
+        head = self.heads_[names[keyword_head]]
+        keyword_table = head.coef[:n_words] * space.word_idf[:, None]
+        if space.vector_words:
+            # What a word's vector adds to its push (the vector block's weights, seen through the word).
+            rows = space.vector_of[:n_words]
+            pushes = space.vectors @ head.coef[n_features:]
+            keyword_table += KEYWORD_VECTOR_SHARE * np.where(rows[:, None] >= 0, pushes[rows], 0.0)
+        keyword_table *= flags["word"][:, None]
         return _Scorer(
             word_weights=coef[:n_words].astype(np.float64),
-            char_weights=coef[n_words:].astype(np.float64),
+            char_weights=coef[n_words:n_features].astype(np.float64),
+            vector_table=space.vectors.astype(np.float64) @ coef[n_features:].astype(np.float64),
             intercept=np.concatenate([h.intercept for h in self.heads_.values()]),
             heads=tuple(heads),
             keyword_table=keyword_table.astype(np.float32),
@@ -508,7 +542,9 @@ class EmotionModel:
         scorer = self._get_scorer()
         batch = _prepare(values, config.max_chars)
         words = self.features_.words(batch.words.words, batch.words.indptr)
-        decision = self.features_.decision(words, batch.texts, scorer.word_weights, scorer.char_weights)
+        decision = self.features_.decision(
+            words, batch.texts, scorer.word_weights, scorer.char_weights, scorer.vector_table
+        )
         decision += scorer.intercept
         heads = tuple(
             (name, classes, probabilities(decision[:, columns], temperature))
@@ -629,6 +665,18 @@ def _flags(scorer: _Scorer, words: list[str], ids: np.ndarray) -> dict[str, np.n
         flag[unknown] = np.fromiter(map(test, strangers), bool, len(strangers))
         flags[name] = flag
     return flags
+
+
+def _word_vectors(name: str | None) -> WordVectors | None:
+    """The word vectors a config names: None, the shipped ones (read once) or a file."""
+    if not name:
+        return None
+    return _shipped_vectors() if name == "default" else WordVectors.load(name)
+
+
+@functools.cache
+def _shipped_vectors() -> WordVectors:
+    return WordVectors.load()
 
 
 def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:

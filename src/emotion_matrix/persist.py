@@ -81,6 +81,8 @@ def save_model(model: EmotionModel, directory: str | os.PathLike, *, extra: dict
         "char_buckets": space.char_buckets,
         "char_idf": space.char_idf,
         "keyword_lexicon": np.asarray(model.keyword_lexicon_, dtype=str),
+        "vector_words": np.asarray(space.vector_words, dtype=str),
+        "vectors": space.vectors.astype(np.float16),  # exact: word vectors are kept at half precision
     }
     for k, head in enumerate(model.heads_.values()):
         arrays[f"coef_{k}"] = head.coef
@@ -195,6 +197,8 @@ def _fitted_state(arrays: dict[str, np.ndarray], meta: dict, config: ModelConfig
     try:
         n_words = len(arrays["vocabulary"])
         n_buckets = len(arrays["char_buckets"])
+        n_vectors = len(arrays.get("vector_words", ()))
+        n_dims = arrays["vectors"].shape[-1] if n_vectors and arrays["vectors"].ndim else 0
         heads = {
             str(name): (list(classes), float(meta["temperatures"][name])) for name, classes in meta["heads"].items()
         }
@@ -210,6 +214,10 @@ def _fitted_state(arrays: dict[str, np.ndarray], meta: dict, config: ModelConfig
         char_idf=get("char_idf", "f", (n_buckets,)).astype(np.float32),
         char_ngram_max=config.char_ngram_max,
         char_bits=config.char_bits,
+        # Models saved before word vectors existed have none.
+        vector_words=tuple(get("vector_words", "U", (n_vectors,)).tolist()) if n_vectors else (),
+        vectors=get("vectors", "f", (n_vectors, n_dims)).astype(np.float32) if n_vectors else np.zeros((0, 0)),
+        vector_weight=config.vector_weight if n_vectors else 0.0,
     )
     state = {
         "features_": space,
@@ -219,7 +227,7 @@ def _fitted_state(arrays: dict[str, np.ndarray], meta: dict, config: ModelConfig
         "_scorer": None,
     }
     for k, (name, (classes, temperature)) in enumerate(heads.items()):
-        coef = get(f"coef_{k}", "f", (n_words + n_buckets, len(classes))).astype(np.float32)
+        coef = get(f"coef_{k}", "f", (n_words + n_buckets + n_dims, len(classes))).astype(np.float32)
         intercept = get(f"intercept_{k}", "f", (len(classes),)).astype(np.float64)
         state["heads_"][name] = Head(tuple(str(c) for c in classes), coef, intercept, temperature)
     return state
