@@ -327,12 +327,10 @@ class FeatureSpace:
             char_ids = Runs(np.searchsorted(buckets, hashed), keys.indptr)
             char_idf = fit_idf(char_ids, len(buckets))
             blocks.append(tfidf(char_ids, char_idf).matrix())
-        space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits)
-        if vectors is not None and vector_weight > 0 and len(vectors.words):
-            space = cls(
-                vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits,
-                vectors.words, vectors.vectors, vector_weight,
-            )  # fmt: skip
+        use_vectors = vectors is not None and vector_weight > 0 and len(vectors.words) > 0
+        extra = (vectors.words, vectors.vectors, vector_weight) if use_vectors else ()
+        space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits, *extra)
+        if use_vectors:
             blocks.append(sp.csr_matrix(space.vector_features(space.words(words, indptr))))
         return space, sp.hstack(blocks, format="csr")
 

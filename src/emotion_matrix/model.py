@@ -467,19 +467,19 @@ class EmotionModel:
         phrases = getattr(self, "keyword_lexicon_", ())
         tests = {"negator": NEGATORS.__contains__, "extend": EXTEND_LEFT.__contains__, "word": is_word}
         flags = {name: np.fromiter(map(test, space.vocabulary), bool, n_words) for name, test in tests.items()}
-        # Punctuation never becomes a keyword: its weight is 0.
-        head = self.heads_[names[keyword_head]]
-        keyword_table = head.coef[:n_words] * space.word_idf[:, None]
+        vector_table = space.vectors.astype(np.float64) @ coef[n_features:].astype(np.float64)
+        keyword_columns = heads[keyword_head][2]
+        keyword_table = coef[:n_words, keyword_columns] * space.word_idf[:, None]
         if space.vector_words:
             # What a word's vector adds to its push (the vector block's weights, seen through the word).
             rows = space.vector_of[:n_words]
-            pushes = space.vectors @ head.coef[n_features:]
+            pushes = vector_table[:, keyword_columns]
             keyword_table += KEYWORD_VECTOR_SHARE * np.where(rows[:, None] >= 0, pushes[rows], 0.0)
-        keyword_table *= flags["word"][:, None]
+        keyword_table *= flags["word"][:, None]  # punctuation never becomes a keyword: its weight is 0
         return _Scorer(
             word_weights=coef[:n_words].astype(np.float64),
             char_weights=coef[n_words:n_features].astype(np.float64),
-            vector_table=space.vectors.astype(np.float64) @ coef[n_features:].astype(np.float64),
+            vector_table=vector_table,
             intercept=np.concatenate([h.intercept for h in self.heads_.values()]),
             heads=tuple(heads),
             keyword_table=keyword_table.astype(np.float32),
