@@ -5,7 +5,7 @@
 Compares data/labels_pass2.csv (an independent second pass over random samples) with
 the first-pass labels in data/labels.csv: Cohen's kappa and macro-F1 (second pass scored
 against the first) per head, and keyword overlap; for all double-labeled messages and for
-each labeling draw (batches up to batch_07, batch_08 to batch_15, then the third draw).
+each labeling draw (see ``DRAW_LAST_BATCHES`` in scripts/corpus.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
-from corpus import FIRST_DRAW_LAST_BATCH, SECOND_DRAW_LAST_BATCH
+from corpus import draw_of
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,14 +43,8 @@ def main() -> None:
     first = pd.read_csv(ROOT / "data/labels.csv", dtype=str, keep_default_na=False).set_index("id")
     second = pd.read_csv(ROOT / "data/labels_pass2.csv", dtype=str, keep_default_na=False).set_index("id")
     both = second.merge(first, left_index=True, right_index=True, suffixes=("_2", "_1"))
-    first_draw = both["batch"] <= FIRST_DRAW_LAST_BATCH
-    third_draw = both["batch"] > SECOND_DRAW_LAST_BATCH
-    parts = {
-        "all": both,
-        "first draw": both[first_draw],
-        "second draw": both[~first_draw & ~third_draw],
-        "third draw": both[third_draw],
-    }
+    draws = both["batch"].map(draw_of)
+    parts = {"all": both, **{f"draw {k}": both[draws == k] for k in sorted(draws.unique())}}
     report = {name: agreement(part) for name, part in parts.items() if len(part)}
     print(json.dumps(report, indent=2))
 

@@ -12,9 +12,8 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-# The last batch of each labeling draw in data/labels.csv (data/README.md); later batches are the third draw.
-FIRST_DRAW_LAST_BATCH = "batch_07"
-SECOND_DRAW_LAST_BATCH = "batch_15"
+# The last batch of each labeling draw in data/labels.csv but the latest (data/README.md); later batches are the latest draw.
+DRAW_LAST_BATCHES = ("batch_07", "batch_15", "batch_23")
 SOURCES = {
     "jddc": ("cs/jddc/train.enc", "cs/jddc/test.enc"),
     "atec": ("cs/atec/atec_nlp_sim_train.csv",),
@@ -22,6 +21,11 @@ SOURCES = {
     "hotel": ("reviews/ChnSentiCorp_htl_all.csv",),
     "shopping": ("reviews/online_shopping_10_cats.csv",),
 }
+
+
+def draw_of(batch: str) -> int:
+    """The labeling draw (1, 2, ...) a batch of data/labels.csv belongs to."""
+    return 1 + sum(batch > last for last in DRAW_LAST_BATCHES)
 
 
 def clean(text: str) -> str:

@@ -8,8 +8,8 @@ Trains with the shipped model's config on the committed labels (texts joined fro
   a confusion matrix per head and a reliability diagram of the emotion head; the same
   hold-out with the hand-written rows of data/written.csv added to training;
 - grouped 5-fold cross-validation over all rows (less split noise than one hold-out), with
-  and without word vectors, and on the same folds the first two labeling draws' test rows
-  scored by models trained with and without the third draw (does the third draw help?);
+  and without word vectors, and on the same folds the earlier labeling draws' test rows
+  scored by models trained with and without the latest draw (does the latest draw help?);
 - leave-one-source-out: train without a source, test on all of its labeled rows (also
   without word vectors);
 - polarity: on review rows that were never labeled, map emotions to polarity (satisfaction
@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from build_default_model import labeled_frame  # noqa: E402
-from corpus import SECOND_DRAW_LAST_BATCH, iter_source  # noqa: E402
+from corpus import DRAW_LAST_BATCHES, iter_source  # noqa: E402
 
 from emotion_matrix import EmotionModel, ModelConfig  # noqa: E402
 from emotion_matrix.evaluate import evaluate, keyword_agreement  # noqa: E402
@@ -208,7 +208,7 @@ def main() -> None:
     for r in reports:
         print(f"| {r.head} | {r.accuracy:.3f} | {r.macro_f1:.3f} |")
 
-    results["cross_validation"] = cross_validation(frame, frame["batch"] <= SECOND_DRAW_LAST_BATCH)
+    results["cross_validation"] = cross_validation(frame, frame["batch"] <= DRAW_LAST_BATCHES[-1])
 
     print(
         "\n## Leave one source out (macro-F1; in brackets, without word vectors)\n\n"
