@@ -75,7 +75,8 @@ def test_small_and_large_products_give_identical_numbers(monkeypatch):
     rng = np.random.default_rng(0)
     lengths = rng.integers(0, 40, size=300)
     runs = Runs(rng.integers(-1, 500, size=lengths.sum()), np.concatenate([[0], np.cumsum(lengths)]))
-    rows = tfidf(runs, rng.uniform(1, 9, size=500))
+    idf = rng.uniform(1, 9, size=500)
+    rows = tfidf(runs, idf)
     weights = rng.normal(size=(500, 13))
     monkeypatch.setattr(features, "SMALL", 0)
     large = rows.dot(weights)
@@ -83,6 +84,9 @@ def test_small_and_large_products_give_identical_numbers(monkeypatch):
     small = rows.dot(weights)
     assert np.array_equal(small, large)
     assert np.allclose(small, rows.matrix().toarray() @ weights)
+    for i in np.flatnonzero(lengths > 1)[:20].tolist():  # one message alone takes a path of its own
+        one = tfidf(Runs(runs.ids[runs.indptr[i] : runs.indptr[i + 1]], np.array([0, lengths[i]])), idf)
+        assert np.array_equal(one.dot(weights)[0], large[i])
 
 
 def _vectors_file(tmp_path, words, vectors, name="vectors.npz"):

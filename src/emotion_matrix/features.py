@@ -56,6 +56,8 @@ class Runs:
         >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).owner.tolist()
         [0, 0, 1]
         """
+        if len(self.indptr) == 2:  # one message (a service's usual call): no arrays to build
+            return np.zeros(len(self.ids), dtype=np.int64)
         return np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), self.indptr[1:] - self.indptr[:-1])
 
 
@@ -229,11 +231,13 @@ class Rows:
     def dot(self, weights: np.ndarray) -> np.ndarray:
         """``rows @ weights`` for a dense ``weights`` with one row per feature.
 
-        Both ways add each row's products in column order, so small and large batches
-        give identical numbers (a test checks this).
+        Every way adds each row's products in column order, so one message, small and
+        large batches give identical numbers (a test checks this).
         """
         if len(self.data) > SMALL:
             return np.asarray(self.matrix() @ weights)
+        if self.shape[0] == 1:  # a sum over the first axis adds the products one after another
+            return (weights[self.column] * self.data[:, None]).sum(axis=0, keepdims=True)
         out = np.zeros((self.shape[0], weights.shape[1]))
         np.add.at(out, self.row, weights[self.column] * self.data[:, None])
         return out

@@ -562,23 +562,27 @@ class EmotionModel:
             return out
         classes = scorer.heads[scorer.keyword_head][1]
         predicted = proba.argmax(axis=1)
+        todo = [classes[k] != NO_KEYWORD_LABEL for k in predicted.tolist()]
         known = words.ids >= 0
-        scores = scorer.keyword_table[np.where(known, words.ids, 0), predicted[words.owner]] * known
-        todo = np.asarray(classes)[predicted] != NO_KEYWORD_LABEL
+        ids = np.where(known, words.ids, 0)
         segmented = batch.words
-        if todo.sum() <= FEW:
+        if sum(todo) <= FEW:
             spans = []
-            for doc in np.flatnonzero(todo).tolist():
-                start, end = int(words.indptr[doc]), int(words.indptr[doc + 1])
-                found = keyword_spans(tuple(segmented.words[start:end]), scores[start:end].tolist(), *scorer.lexicon)
+            indptr = words.indptr.tolist()
+            for doc in (i for i, t in enumerate(todo) if t):
+                start, end = indptr[doc], indptr[doc + 1]
+                scores = scorer.keyword_table[ids[start:end], predicted[doc]] * known[start:end]
+                found = keyword_spans(tuple(segmented.words[start:end]), scores.tolist(), *scorer.lexicon)
                 spans += [(doc, left + start, right + start) for left, right in found]
-            columns = zip(*spans) if spans else ((), (), ())
-            docs, lefts, rights = (np.array(column, dtype=np.int64) for column in columns)
+            docs, lefts, rights = (list(column) for column in zip(*spans)) if spans else ([], [], [])
         else:
+            scores = scorer.keyword_table[ids, predicted[words.owner]] * known
             flags = _flags(scorer, segmented.words, words.ids)
             lengths = segmented.ends - segmented.starts
-            matches = lexicon_matches(segmented.words, lengths, words.indptr, todo, scorer.automaton)
-            docs, lefts, rights = batch_keyword_spans(segmented.words, words.indptr, scores, todo, flags, matches)
+            marked = np.array(todo)
+            matches = lexicon_matches(segmented.words, lengths, words.indptr, marked, scorer.automaton)
+            columns = batch_keyword_spans(segmented.words, words.indptr, scores, marked, flags, matches)
+            docs, lefts, rights = (column.tolist() for column in columns)
         originals = [batch.originals[i] for i in batch.scored]
         for doc, found in _phrases(originals, segmented, docs, lefts, rights, config.max_keywords):
             out[doc] = found
@@ -696,9 +700,9 @@ def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
 def _phrases(
     originals: list[str],
     segmented: Segmented,
-    docs: np.ndarray,
-    lefts: np.ndarray,
-    rights: np.ndarray,
+    docs: list[int],
+    lefts: list[int],
+    rights: list[int],
     limit: int,
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     """Each message's keyword phrases, verbatim from its original text, strongest first.
@@ -710,7 +714,7 @@ def _phrases(
     ends = segmented.ends[rights].tolist()
     joined = segmented.joined
     current, found, taken, original = -1, [], set(), ""
-    for doc, left, right, start, end in zip(docs.tolist(), lefts.tolist(), rights.tolist(), starts, ends):
+    for doc, left, right, start, end in zip(docs, lefts, rights, starts, ends):
         if doc != current:
             if found:
                 yield current, tuple(found)
