@@ -4,8 +4,10 @@
 
 Takes ``--rows`` distinct real messages spread over the five corpora and labels them with
 the shipped model (weak labels: this measures time, not quality), then times
-``EmotionModel().fit`` with the default settings (two heads, calibration on) and with
-calibration off, in a fresh process each, and prints medians and peak memory.
+``EmotionModel().fit`` in a fresh process each: with the default settings (two heads,
+calibration on, the heads fitted in parallel processes), with the heads fitted one after
+the other in one process (``n_jobs=1``), and with calibration off. Prints medians and the
+peak memory of the fitting process and of its largest worker.
 """
 
 from __future__ import annotations
@@ -24,15 +26,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 FIT = """
-import sys, time
+import resource, sys, time
 import pandas as pd
+from joblib.externals.loky import get_reusable_executor
 from emotion_matrix import EmotionModel, ModelConfig
 frame = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+jobs = None if sys.argv[3] == "default" else int(sys.argv[3])
 start = time.perf_counter()
-EmotionModel(ModelConfig(calibrate=sys.argv[2] == "on")).fit(frame["text"], frame[["emotion", "need"]])
+EmotionModel(ModelConfig(calibrate=sys.argv[2] == "on")).fit(frame["text"], frame[["emotion", "need"]], n_jobs=jobs)
 seconds = time.perf_counter() - start
+if jobs != 1:
+    get_reusable_executor().shutdown(wait=True)  # ended workers count in RUSAGE_CHILDREN
 peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(seconds, peak)
+print(seconds, peak, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
@@ -60,20 +66,21 @@ def main() -> None:
     frame = labeled_rows(args.data_dir, args.rows)
     print_header(("scikit-learn",))
     print(f"rows: {len(frame):,} messages, mean {frame['text'].str.len().mean():.0f} characters, weak labels")
-    print(f"\n{'calibration':<14}{'fit seconds (median)':>22}{'peak RSS MB':>13}")
+    print(f"\n{'calibration':<13}{'n_jobs':<9}{'fit seconds (median)':>22}{'peak RSS MB (fit / worker)':>28}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "labeled.csv"
         frame.to_csv(path, index=False)
-        for calibrate in ("on", "off"):
+        for calibrate, jobs in (("on", "default"), ("on", "1"), ("off", "default")):
             runs = [
                 subprocess.run(
-                    [sys.executable, "-c", FIT, str(path), calibrate], check=True, capture_output=True, text=True
+                    [sys.executable, "-c", FIT, str(path), calibrate, jobs], check=True, capture_output=True, text=True
                 ).stdout.split()
                 for _ in range(args.repeats)
             ]
             seconds = statistics.median(float(r[0]) for r in runs)
-            peak = max(int(r[1]) for r in runs) / 1024
-            print(f"{calibrate:<14}{seconds:>22.1f}{peak:>13,.0f}", flush=True)
+            peak, worker = (max(int(r[k]) for r in runs) / 1024 for k in (1, 2))
+            memory = f"{peak:,.0f} / {worker:,.0f}" if worker else f"{peak:,.0f}"
+            print(f"{calibrate:<13}{jobs:<9}{seconds:>22.1f}{memory:>28}", flush=True)
 
 
 if __name__ == "__main__":

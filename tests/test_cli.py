@@ -79,6 +79,14 @@ def test_train_and_evaluate(tmp_path, tiny_csv, capsys):
     assert set(report) == {"emotion", "need"} and report["emotion"]["n"] == 84
 
 
+def test_train_in_one_or_two_processes_saves_the_same_model(tmp_path, tiny_csv):
+    digests = []
+    for jobs in ("1", "2"):
+        assert main(["train", str(tiny_csv), "-o", str(tmp_path / jobs), "--jobs", jobs, "--test-size", "0"]) == 0
+        digests.append(json.loads((tmp_path / jobs / "meta.json").read_text(encoding="utf-8"))["model_sha256"])
+    assert digests[0] == digests[1]
+
+
 @pytest.mark.parametrize(("given", "stored"), [("none", None), ("vectors.npz", "vectors.npz")])
 def test_train_chooses_word_vectors(tmp_path, tiny_csv, capsys, given, stored):
     np.savez(tmp_path / "vectors.npz", words=np.array(["谢谢", "太慢"]), vectors=np.eye(2, 3))

@@ -1,8 +1,10 @@
+import joblib
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from emotion_matrix.heads import _logistic, fit_head, fit_temperature, probabilities
+from emotion_matrix.heads import _logistic, fit_head, fit_heads, fit_temperature, probabilities
 
 X = sp.csr_matrix(np.array([[1, 0, 0, 0, 2], [0, 0, 1, 0, 0], [1, 0, 0, 0, 1], [0, 0, 2, 0, 0]], dtype=float))
 
@@ -58,3 +60,29 @@ def test_temperature_folds_start_warm():
     t_warm = fit_temperature(warm, features, y, random_state=0)
     t_cold = fit_temperature(cold, features, y, random_state=0)
     assert np.isclose(t_warm, t_cold, rtol=1e-3)  # the same temperature either way
+
+
+def test_heads_fitted_in_worker_processes_equal_heads_fitted_here(monkeypatch):
+    columns = {"first": np.array(["a", "b", "a", "b"]), "second": np.array(["a", "b", "c", "b"])}
+    options = {"C": 1.0, "random_state": 0, "max_iter": 200}
+    here = fit_heads(X, columns, n_jobs=1, **options)
+    pools = []
+
+    class Spy(joblib.Parallel):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            pools.append(self.n_jobs)
+
+    monkeypatch.setattr(joblib, "Parallel", Spy)
+    there = fit_heads(X, columns, n_jobs=2, **options)
+    assert pools == [2]
+    assert list(there) == ["first", "second"]
+    for name in columns:
+        assert here[name].classes == there[name].classes
+        assert np.array_equal(here[name].coef, there[name].coef)
+        assert np.array_equal(here[name].intercept, there[name].intercept)
+
+
+def test_zero_jobs_is_refused():
+    with pytest.raises(ValueError, match="n_jobs"):
+        fit_heads(X, {"first": np.array(["a", "b", "a", "b"])}, n_jobs=0, C=1.0, random_state=0, max_iter=100)

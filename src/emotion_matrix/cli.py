@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
         help="word vectors: 'default' (shipped), a .npz file with 'words' and 'vectors', or 'none'",
     )
     p.add_argument("--refit", action="store_true", help="refit on all rows after measuring")
+    p.add_argument(
+        "--jobs", type=int, help="processes that fit the heads (default: one per head, up to the CPUs; 1: none)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     p = sub.add_parser("evaluate", parents=[common, csv_opt], help="measure a model on a labeled CSV")
@@ -173,6 +176,7 @@ def _train(args: argparse.Namespace) -> None:
         random_state=args.seed,
         refit=args.refit,
         encoding=args.encoding,
+        n_jobs=args.jobs,
     )
     if args.json:
         _print_json(report.to_dict())

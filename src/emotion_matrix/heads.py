@@ -7,6 +7,7 @@ use, so a process that only scores never pays for importing scikit-learn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,6 +67,14 @@ def fit_head(
     solved to that looser tolerance); the weights are those of a fit without calibration.
     A two-class head gets two opposite columns, so that every head is scored the same way.
     """
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread wherever it runs: the sums then come out the same in this process and in a worker.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit_head(features, y, C, random_state, max_iter, tol, calibration_tol, folds)
+
+
+def _fit_head(features, y, C, random_state, max_iter, tol, calibration_tol, folds) -> Head:
     temperature = 1.0
     if calibration_tol is not None:
         folded = _logistic(C, random_state, max_iter, calibration_tol, warm_start=True)
@@ -78,6 +87,25 @@ def fit_head(
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
     classes = tuple(str(c) for c in model.classes_)
     return Head(classes, coef.astype(np.float32), intercept.astype(np.float64), temperature)
+
+
+def fit_heads(features, columns: Mapping[str, np.ndarray], *, n_jobs: int | None = None, **options) -> dict[str, Head]:
+    """:func:`fit_head` for each label column, the heads in parallel worker processes.
+
+    ``n_jobs`` is the number of processes: None for one per head up to the number of
+    CPUs, 1 to fit in this process, and a negative number as joblib counts it (-1: every
+    CPU). The heads are the same whichever is used: each is fitted alone, as in one process.
+    """
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be None, a positive number of processes or a negative one (-1: every CPU); got 0")
+    workers = min(len(columns), effective_n_jobs(-1 if n_jobs is None else n_jobs))
+    if workers <= 1:
+        return {name: fit_head(features, y, **options) for name, y in columns.items()}
+    # joblib hands the feature matrix's arrays to the workers as memory maps: it is not copied per head.
+    heads = Parallel(n_jobs=workers)(delayed(fit_head)(features, y, **options) for y in columns.values())
+    return dict(zip(columns, heads))
 
 
 def fit_temperature(model, features, y: np.ndarray, *, random_state: int, folds: int = 2) -> float:

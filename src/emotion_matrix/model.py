@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import DataError, NotFittedError
 from .features import MAX_CHAR_NGRAM, FeatureSpace, Runs, WordVectors
-from .heads import fit_head, probabilities
+from .heads import fit_heads, probabilities
 from .keywords import (
     EXTEND_LEFT,
     NEGATORS,
@@ -372,7 +372,12 @@ class EmotionModel:
 
     # -- training ---------------------------------------------------------------------
     def fit(
-        self, texts: Iterable[object], labels: object = None, *, keywords: Iterable[object] | None = None
+        self,
+        texts: Iterable[object],
+        labels: object = None,
+        *,
+        keywords: Iterable[object] | None = None,
+        n_jobs: int | None = None,
     ) -> EmotionModel:
         """Fit the features and one head per label column.
 
@@ -387,6 +392,10 @@ class EmotionModel:
             Per text, the customer's emotion words as labeled (a ``|``-joined string or a
             sequence of strings). They become the model's keyword lexicon: these phrases
             are preferred when keywords are extracted.
+        n_jobs : int, optional
+            Processes that fit the heads, one head each: None for one per head up to the
+            number of CPUs, 1 to fit in this process (see
+            :func:`~emotion_matrix.heads.fit_heads`). The model is the same either way.
 
         Returns
         -------
@@ -415,13 +424,20 @@ class EmotionModel:
             _word_vectors(config.word_vectors) if config.vector_weight > 0 else None,
             config.vector_weight,
         )
-        fit_args = {"C": config.C, "random_state": config.random_state, "max_iter": config.max_iter, "tol": config.tol}
-        heads = {}
         # A temperature is one number: folds solved to a looser tolerance give the same one, faster.
         calibration_tol = CALIBRATION_TOL_FACTOR * config.tol if config.calibrate else None
-        for name, y in columns.items():
-            heads[name] = fit_head(features, y, **fit_args, calibration_tol=calibration_tol)
-            logger.info("head %r: %d classes, %d rows", name, len(heads[name].classes), len(y))
+        heads = fit_heads(
+            features,
+            columns,
+            n_jobs=n_jobs,
+            C=config.C,
+            random_state=config.random_state,
+            max_iter=config.max_iter,
+            tol=config.tol,
+            calibration_tol=calibration_tol,
+        )
+        for name, head in heads.items():
+            logger.info("head %r: %d classes, %d rows", name, len(head.classes), len(columns[name]))
         # The new state is built in locals and published at once, so a model that is
         # refit while other threads predict never mixes old and new parts.
         self.__dict__.update(

@@ -89,6 +89,7 @@ def train_from_csv(
     random_state: int = 0,
     refit: bool = False,
     encoding: str | None = None,
+    n_jobs: int | None = None,
 ) -> TrainingReport:
     """Train a model from a labeled CSV, measure it on a held-out split and save it.
 
@@ -115,6 +116,8 @@ def train_from_csv(
         After measuring, refit on all rows before saving.
     encoding : str, optional
         The CSV's encoding; detected when not given.
+    n_jobs : int, optional
+        Processes that fit the heads (see :meth:`EmotionModel.fit`).
 
     Returns
     -------
@@ -147,6 +150,7 @@ def train_from_csv(
             [texts[i] for i in rows],
             labels.iloc[rows].reset_index(drop=True),
             keywords=[keywords[i] for i in rows] if keywords else None,
+            n_jobs=n_jobs,
         )
 
     model = fit(train)
