@@ -78,3 +78,17 @@ def test_label_score_distribution_is_highest_first_with_ties_in_label_order():
 def test_label_score_needs_one_probability_per_label():
     with pytest.raises(ValueError, match="one probability per label"):
         LabelScore("a", 0.5, ("a", "b"), (0.5,))
+
+
+def test_the_models_fast_constructors_build_equal_values():
+    from emotion_matrix.result import make_label_score, make_prediction
+
+    expected = _prediction()
+    score = make_label_score("anger", 0.91234, ("anger", "neutral"), (0.91234, 0.08766))
+    made = make_prediction("太慢了", {"emotion": score}, ("太慢了", "气死"), "ok", False)
+    assert score == expected.emotion and made == expected and hash(made) == hash(expected)
+    assert pickle.loads(pickle.dumps(made)) == expected
+    with pytest.raises(TypeError):
+        made.heads["need"] = None
+    with pytest.raises(AttributeError):
+        score.label = "x"

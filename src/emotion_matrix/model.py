@@ -33,7 +33,7 @@ from .keywords import (
     make_automaton,
 )
 from .normalize import locate, normalize, normalize_many
-from .result import SCORED, TAXONOMY, LabelScore, Prediction, PredictionTable
+from .result import SCORED, TAXONOMY, LabelScore, Prediction, PredictionTable, make_label_score, make_prediction
 from .segment import Segmented, segment_many
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class _Scores:
         position = 0
         for text, status in zip(self.batch.originals, self.batch.statuses):
             if status in SCORED:
-                p = Prediction(text, heads[position], self.keywords[position], status, self.uncertain[position])
+                p = make_prediction(text, heads[position], self.keywords[position], status, self.uncertain[position])
                 results.append(p)
                 position += 1
             else:
@@ -702,7 +702,7 @@ def _shipped_vectors() -> WordVectors:
 def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:
     """One :class:`LabelScore` per row of ``proba``; a tie for the top goes to the earlier label."""
     tops = proba.argmax(axis=1).tolist()
-    return [LabelScore(classes[k], row[k], classes, tuple(row)) for k, row in zip(tops, proba.tolist())]
+    return [make_label_score(classes[k], row[k], classes, tuple(row)) for k, row in zip(tops, proba.tolist())]
 
 
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
