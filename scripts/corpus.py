@@ -25,7 +25,8 @@ SOURCES = {
 
 def draw_of(batch: str) -> int:
     """The labeling draw (1, 2, ...) a batch of data/labels.csv belongs to."""
-    return 1 + sum(batch > last for last in DRAW_LAST_BATCHES)
+    number = int(batch.rsplit("_", 1)[1])
+    return 1 + sum(number > int(last.rsplit("_", 1)[1]) for last in DRAW_LAST_BATCHES)
 
 
 def clean(text: str) -> str:

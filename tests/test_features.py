@@ -71,13 +71,14 @@ def test_tfidf_rows_are_sublinear_and_unit_length():
     assert np.allclose(np.linalg.norm(rows, axis=1), [1.0, 2.0 / np.sqrt(13)])
 
 
-def test_small_and_large_products_give_identical_numbers(monkeypatch):
+@pytest.mark.parametrize("columns", [1, 2, 13])
+def test_small_and_large_products_give_identical_numbers(monkeypatch, columns):
     rng = np.random.default_rng(0)
     lengths = rng.integers(0, 40, size=300)
     runs = Runs(rng.integers(-1, 500, size=lengths.sum()), np.concatenate([[0], np.cumsum(lengths)]))
     idf = rng.uniform(1, 9, size=500)
     rows = tfidf(runs, idf)
-    weights = rng.normal(size=(500, 13))
+    weights = rng.normal(size=(500, columns))
     monkeypatch.setattr(features, "SMALL", 0)
     large = rows.dot(weights)
     monkeypatch.setattr(features, "SMALL", 10**9)

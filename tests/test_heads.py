@@ -1,9 +1,12 @@
+from types import SimpleNamespace
+
 import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
+from emotion_matrix import heads
 from emotion_matrix.heads import _logistic, fit_head, fit_heads, fit_temperature, probabilities
 
 X = sp.csr_matrix(np.array([[1, 0, 0, 0, 2], [0, 0, 1, 0, 0], [1, 0, 0, 0, 1], [0, 0, 2, 0, 0]], dtype=float))
@@ -62,27 +65,49 @@ def test_temperature_folds_start_warm():
     assert np.isclose(t_warm, t_cold, rtol=1e-3)  # the same temperature either way
 
 
-def test_heads_fitted_in_worker_processes_equal_heads_fitted_here(monkeypatch):
-    columns = {"first": np.array(["a", "b", "a", "b"]), "second": np.array(["a", "b", "c", "b"])}
-    options = {"C": 1.0, "random_state": 0, "max_iter": 200}
-    here = fit_heads(X, columns, n_jobs=1, **options)
-    pools = []
+COLUMNS = {"first": np.array(["a", "b", "a", "b"]), "second": np.array(["a", "b", "c", "b"])}
+OPTIONS = {"C": 1.0, "random_state": 0, "max_iter": 200}
+
+
+@pytest.fixture()
+def pools(monkeypatch):
+    """The n_jobs of every joblib pool that fit_heads starts."""
+    started = []
 
     class Spy(joblib.Parallel):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            pools.append(self.n_jobs)
+            started.append(self.n_jobs)
 
     monkeypatch.setattr(joblib, "Parallel", Spy)
-    there = fit_heads(X, columns, n_jobs=2, **options)
+    return started
+
+
+def test_heads_fitted_in_worker_processes_equal_heads_fitted_here(pools):
+    here = fit_heads(X, COLUMNS, n_jobs=1, **OPTIONS)
+    assert pools == []
+    there = fit_heads(X, COLUMNS, n_jobs=2, **OPTIONS)
     assert pools == [2]
     assert list(there) == ["first", "second"]
-    for name in columns:
+    for name in COLUMNS:
         assert here[name].classes == there[name].classes
-        assert np.array_equal(here[name].coef, there[name].coef)
-        assert np.array_equal(here[name].intercept, there[name].intercept)
+        assert np.allclose(here[name].coef, there[name].coef, rtol=1e-9, atol=1e-12)
+        assert np.allclose(here[name].intercept, there[name].intercept, rtol=1e-9, atol=1e-12)
 
 
-def test_zero_jobs_is_refused():
-    with pytest.raises(ValueError, match="n_jobs"):
-        fit_heads(X, {"first": np.array(["a", "b", "a", "b"])}, n_jobs=0, C=1.0, random_state=0, max_iter=100)
+def test_by_default_small_sets_and_worker_processes_fit_here(pools, monkeypatch, recwarn):
+    fit_heads(X, COLUMNS, **OPTIONS)  # 6 entries: far below PARALLEL_MIN_ENTRIES
+    monkeypatch.setattr(heads, "PARALLEL_MIN_ENTRIES", 1)
+    monkeypatch.setattr(heads.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    fit_heads(X, COLUMNS, **OPTIONS)  # a daemon process (a multiprocessing or Dask worker) starts none
+    assert pools == [] and not recwarn.list
+    monkeypatch.setattr(heads.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=False))
+    monkeypatch.setattr(joblib, "effective_n_jobs", lambda n_jobs: 8 if n_jobs == -1 else n_jobs)  # 8 CPUs
+    fit_heads(X, COLUMNS, **OPTIONS)
+    assert pools == [2]  # one process per head
+
+
+@pytest.mark.parametrize("n_jobs", [0, True, 1.5, "2"])
+def test_bad_jobs_are_refused(n_jobs):
+    with pytest.raises(ValueError, match="n_jobs must be a number of processes"):
+        fit_heads(X, {"first": np.array(["a", "b", "a", "b"])}, n_jobs=n_jobs, **OPTIONS)

@@ -295,3 +295,8 @@ def test_frames_from_a_table_and_from_predictions_are_identical(trained_model):
     pd.testing.assert_frame_equal(from_table, from_predictions)
     empty = trained_model.prediction_frame(trained_model.predict_table([]))
     pd.testing.assert_frame_equal(empty, trained_model.prediction_frame([]))
+
+
+def test_bad_n_jobs_is_refused_before_any_work(tiny_corpus):
+    with pytest.raises(ValueError, match="n_jobs must be a number of processes"):
+        EmotionModel(SMALL).fit(tiny_corpus["text"], tiny_corpus["emotion"], n_jobs=0)

@@ -81,11 +81,11 @@ def test_label_score_needs_one_probability_per_label():
 
 
 def test_the_models_fast_constructors_build_equal_values():
-    from emotion_matrix.result import make_label_score, make_prediction
+    from emotion_matrix.result import _make_label_score, _make_prediction
 
     expected = _prediction()
-    score = make_label_score("anger", 0.91234, ("anger", "neutral"), (0.91234, 0.08766))
-    made = make_prediction("太慢了", {"emotion": score}, ("太慢了", "气死"), "ok", False)
+    score = _make_label_score("anger", 0.91234, ("anger", "neutral"), (0.91234, 0.08766))
+    made = _make_prediction("太慢了", {"emotion": score}, ("太慢了", "气死"), "ok", False)
     assert score == expected.emotion and made == expected and hash(made) == hash(expected)
     assert pickle.loads(pickle.dumps(made)) == expected
     with pytest.raises(TypeError):

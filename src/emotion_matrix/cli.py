@@ -32,6 +32,12 @@ def _labels(value: str) -> list[str]:
     return [c.strip() for c in value.split(",") if c.strip()]
 
 
+def _processes(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of processes, 1 or more; got {value!r}")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
@@ -89,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--refit", action="store_true", help="refit on all rows after measuring")
     p.add_argument(
-        "--jobs", type=int, help="processes that fit the heads (default: one per head, up to the CPUs; 1: none)"
+        "--jobs",
+        type=_processes,
+        help="processes that fit the heads (default: one per head, up to the CPUs, for a large set; 1: this process)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 

@@ -236,7 +236,9 @@ class Rows:
         """
         if len(self.data) > SMALL:
             return np.asarray(self.matrix() @ weights)
-        if self.shape[0] == 1:  # a sum over the first axis adds the products one after another
+        if self.shape[0] == 1 and weights.shape[1] > 1:
+            # Summed over the first axis, rows of two or more columns are added one after another
+            # (one column would be summed pairwise, in another order).
             return (weights[self.column] * self.data[:, None]).sum(axis=0, keepdims=True)
         out = np.zeros((self.shape[0], weights.shape[1]))
         np.add.at(out, self.row, weights[self.column] * self.data[:, None])

@@ -7,10 +7,13 @@ use, so a process that only scores never pays for importing scikit-learn.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+
+PARALLEL_MIN_ENTRIES = 1_000_000  # below this many feature entries, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,14 +70,6 @@ def fit_head(
     solved to that looser tolerance); the weights are those of a fit without calibration.
     A two-class head gets two opposite columns, so that every head is scored the same way.
     """
-    from threadpoolctl import threadpool_limits
-
-    # One BLAS thread wherever it runs: the sums then come out the same in this process and in a worker.
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _fit_head(features, y, C, random_state, max_iter, tol, calibration_tol, folds)
-
-
-def _fit_head(features, y, C, random_state, max_iter, tol, calibration_tol, folds) -> Head:
     temperature = 1.0
     if calibration_tol is not None:
         folded = _logistic(C, random_state, max_iter, calibration_tol, warm_start=True)
@@ -90,22 +85,42 @@ def _fit_head(features, y, C, random_state, max_iter, tol, calibration_tol, fold
 
 
 def fit_heads(features, columns: Mapping[str, np.ndarray], *, n_jobs: int | None = None, **options) -> dict[str, Head]:
-    """:func:`fit_head` for each label column, the heads in parallel worker processes.
+    """:func:`fit_head` for each label column, the heads in parallel worker processes (joblib).
 
-    ``n_jobs`` is the number of processes: None for one per head up to the number of
-    CPUs, 1 to fit in this process, and a negative number as joblib counts it (-1: every
-    CPU). The heads are the same whichever is used: each is fitted alone, as in one process.
+    ``n_jobs`` is the number of processes: 1 fits in this process, a negative number
+    counts as joblib counts it (-1: every CPU), and None means one process per head, up
+    to the number of CPUs, when ``features`` has at least ``PARALLEL_MIN_ENTRIES``
+    entries and this process is not itself a worker (a multiprocessing or Dask worker),
+    else this process. The heads are the same whichever is used, up to rounding in the
+    last digits (BLAS may add in another order in another process).
     """
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    if n_jobs == 0:
-        raise ValueError("n_jobs must be None, a positive number of processes or a negative one (-1: every CPU); got 0")
-    workers = min(len(columns), effective_n_jobs(-1 if n_jobs is None else n_jobs))
+    check_jobs(n_jobs)
+    workers = _workers(n_jobs, len(columns), features.nnz)
     if workers <= 1:
         return {name: fit_head(features, y, **options) for name, y in columns.items()}
-    # joblib hands the feature matrix's arrays to the workers as memory maps: it is not copied per head.
+    from joblib import Parallel, delayed
+
+    # joblib hands the feature matrix's larger arrays to the workers as memory maps instead of copies.
     heads = Parallel(n_jobs=workers)(delayed(fit_head)(features, y, **options) for y in columns.values())
     return dict(zip(columns, heads))
+
+
+def check_jobs(n_jobs: object) -> None:
+    """Raise ``ValueError`` unless ``n_jobs`` is None or a whole number other than 0."""
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0):
+        raise ValueError(
+            f"n_jobs must be a number of processes (1 or more; -1 for every CPU) or None for automatic; got {n_jobs!r}"
+        )
+
+
+def _workers(n_jobs: int | None, n_heads: int, entries: int) -> int:
+    from joblib import effective_n_jobs
+
+    if n_jobs is None:
+        if entries < PARALLEL_MIN_ENTRIES or multiprocessing.current_process().daemon:
+            return 1
+        n_jobs = -1
+    return min(n_heads, effective_n_jobs(n_jobs))
 
 
 def fit_temperature(model, features, y: np.ndarray, *, random_state: int, folds: int = 2) -> float:

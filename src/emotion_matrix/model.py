@@ -22,7 +22,7 @@ import numpy as np
 
 from .errors import DataError, NotFittedError
 from .features import MAX_CHAR_NGRAM, FeatureSpace, Runs, WordVectors
-from .heads import fit_heads, probabilities
+from .heads import check_jobs, fit_heads, probabilities
 from .keywords import (
     EXTEND_LEFT,
     NEGATORS,
@@ -33,7 +33,7 @@ from .keywords import (
     make_automaton,
 )
 from .normalize import locate, normalize, normalize_many
-from .result import SCORED, TAXONOMY, LabelScore, Prediction, PredictionTable, make_label_score, make_prediction
+from .result import SCORED, TAXONOMY, LabelScore, Prediction, PredictionTable, _make_label_score, _make_prediction
 from .segment import Segmented, segment_many
 
 logger = logging.getLogger(__name__)
@@ -183,7 +183,7 @@ class _Scores:
         position = 0
         for text, status in zip(self.batch.originals, self.batch.statuses):
             if status in SCORED:
-                p = make_prediction(text, heads[position], self.keywords[position], status, self.uncertain[position])
+                p = _make_prediction(text, heads[position], self.keywords[position], status, self.uncertain[position])
                 results.append(p)
                 position += 1
             else:
@@ -393,9 +393,11 @@ class EmotionModel:
             sequence of strings). They become the model's keyword lexicon: these phrases
             are preferred when keywords are extracted.
         n_jobs : int, optional
-            Processes that fit the heads, one head each: None for one per head up to the
-            number of CPUs, 1 to fit in this process (see
-            :func:`~emotion_matrix.heads.fit_heads`). The model is the same either way.
+            Processes that fit the heads, one head each: 1 fits them in this process, and
+            None (the default) uses one process per head, up to the number of CPUs, when the
+            training set is large enough for that to pay (see
+            :func:`~emotion_matrix.heads.fit_heads`). The model is the same either way, up
+            to rounding in the last digits.
 
         Returns
         -------
@@ -409,6 +411,7 @@ class EmotionModel:
         """
         config = self._config()
         config.validate()
+        check_jobs(n_jobs)
         batch = _prepare(texts, config.max_chars)
         bad = [i for i, s in enumerate(batch.statuses) if s not in SCORED]
         if bad:
@@ -702,7 +705,7 @@ def _shipped_vectors() -> WordVectors:
 def _label_scores(classes: tuple[str, ...], proba: np.ndarray) -> list[LabelScore]:
     """One :class:`LabelScore` per row of ``proba``; a tie for the top goes to the earlier label."""
     tops = proba.argmax(axis=1).tolist()
-    return [make_label_score(classes[k], row[k], classes, tuple(row)) for k, row in zip(tops, proba.tolist())]
+    return [_make_label_score(classes[k], row[k], classes, tuple(row)) for k, row in zip(tops, proba.tolist())]
 
 
 def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:

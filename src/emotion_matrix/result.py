@@ -90,7 +90,7 @@ _new = object.__new__
 _set = object.__setattr__  # frozen dataclasses are filled this way by their own __init__ too
 
 
-def make_label_score(
+def _make_label_score(
     label: str, probability: float, labels: tuple[str, ...], probabilities: tuple[float, ...]
 ) -> LabelScore:
     """``LabelScore(label, probability, labels, probabilities)`` for values the model built, which
@@ -103,7 +103,7 @@ def make_label_score(
     return score
 
 
-def make_prediction(
+def _make_prediction(
     text: str, heads: dict[str, LabelScore], keywords: tuple[str, ...], status: str, uncertain: bool
 ) -> Prediction:
     """``Prediction(text, heads, keywords, status, uncertain)`` for values the model built: ``heads``
