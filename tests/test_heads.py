@@ -1,5 +1,3 @@
-from types import SimpleNamespace
-
 import joblib
 import numpy as np
 import pytest
@@ -98,10 +96,10 @@ def test_heads_fitted_in_worker_processes_equal_heads_fitted_here(pools):
 def test_by_default_small_sets_and_worker_processes_fit_here(pools, monkeypatch, recwarn):
     fit_heads(X, COLUMNS, **OPTIONS)  # 6 entries: far below PARALLEL_MIN_ENTRIES
     monkeypatch.setattr(heads, "PARALLEL_MIN_ENTRIES", 1)
-    monkeypatch.setattr(heads.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=True))
+    monkeypatch.setattr(heads, "_in_worker_process", lambda: True)
     fit_heads(X, COLUMNS, **OPTIONS)  # a daemon process (a multiprocessing or Dask worker) starts none
     assert pools == [] and not recwarn.list
-    monkeypatch.setattr(heads.multiprocessing, "current_process", lambda: SimpleNamespace(daemon=False))
+    monkeypatch.setattr(heads, "_in_worker_process", lambda: False)
     monkeypatch.setattr(joblib, "effective_n_jobs", lambda n_jobs: 8 if n_jobs == -1 else n_jobs)  # 8 CPUs
     fit_heads(X, COLUMNS, **OPTIONS)
     assert pools == [2]  # one process per head

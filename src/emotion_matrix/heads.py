@@ -117,10 +117,15 @@ def _workers(n_jobs: int | None, n_heads: int, entries: int) -> int:
     from joblib import effective_n_jobs
 
     if n_jobs is None:
-        if entries < PARALLEL_MIN_ENTRIES or multiprocessing.current_process().daemon:
+        if entries < PARALLEL_MIN_ENTRIES or _in_worker_process():
             return 1
         n_jobs = -1
     return min(n_heads, effective_n_jobs(n_jobs))
+
+
+def _in_worker_process() -> bool:
+    # Worker processes (multiprocessing, Dask) are daemons, which may not start processes of their own.
+    return multiprocessing.current_process().daemon
 
 
 def fit_temperature(model, features, y: np.ndarray, *, random_state: int, folds: int = 2) -> float:
