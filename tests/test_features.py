@@ -168,3 +168,43 @@ def test_no_vectors_or_zero_weight_adds_no_block(tmp_path):
         space, matrix = features.FeatureSpace.fit(["慢"], np.array([0, 1]), ["慢"], 1, 12, given, weight)
         assert not space.vector_words and matrix.shape[1] == len(space.vocabulary) + len(space.char_buckets)
         assert space.words(["慢"], np.array([0, 1])).vector_rows is None
+
+
+def test_a_word_after_a_negator_is_its_negated_form():
+    words, indptr = ["不", "好吃", "好吃", "没有", "问题"], np.array([0, 3, 5])
+    space, matrix = features.FeatureSpace.fit(words, indptr, ["不好吃好吃", "没有问题"], 0, 12, negation=True)
+    assert {"¬好吃", "¬问题"} <= set(space.vocabulary) and "问题" not in space.vocabulary
+    assert matrix.shape == (2, len(space.vocabulary))
+    index = space.index
+    # 问题 alone was never seen; a negator ending one message does not negate the next one's first word.
+    runs = space.words(["好吃", "不", "好吃", "问题", "不", "问题", "好吃"], np.array([0, 3, 6, 7]))
+    assert runs.ids.tolist() == [
+        index["好吃"],
+        index["不"],
+        index["¬好吃"],
+        -1,
+        index["不"],
+        index["¬问题"],
+        index["好吃"],
+    ]
+    assert runs.plain_ids.tolist() == [index["好吃"], index["不"], index["好吃"], -1, index["不"], -1, index["好吃"]]
+
+
+def test_only_negators_training_saw_negate():
+    space, _ = features.FeatureSpace.fit(
+        ["好吃", "不", "好吃"], np.array([0, 1, 3]), ["好吃", "不好吃"], 0, 12, negation=True
+    )
+    index = space.index
+    assert space.words(["从不", "好吃"], np.array([0, 2])).ids.tolist() == [-1, index["好吃"]]
+    plain, _ = features.FeatureSpace.fit(["好吃", "不", "好吃"], np.array([0, 1, 3]), ["好吃", "不好吃"], 0, 12)
+    runs = plain.words(["不", "好吃"], np.array([0, 2]))
+    assert runs.ids.tolist() == [plain.index["不"], plain.index["好吃"]] and runs.plain_ids is None
+
+
+def test_negated_words_have_no_vector(tmp_path):
+    vectors = features.WordVectors.load(_vectors_file(tmp_path, ["慢", "不"], [[1, 0], [0, 1]]))
+    space, _ = features.FeatureSpace.fit(
+        ["不", "慢", "慢"], np.array([0, 2, 3]), ["不慢", "慢"], 0, 12, vectors, 1.0, True
+    )
+    runs = space.words(["不", "慢", "慢"], np.array([0, 2, 3]))
+    assert runs.vector_rows.tolist() == [1, -1, 0]

@@ -5,7 +5,15 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from emotion_matrix import heads
-from emotion_matrix.heads import _logistic, fit_head, fit_heads, fit_temperature, probabilities
+from emotion_matrix.heads import (
+    NB_ALPHA,
+    _logistic,
+    fit_head,
+    fit_heads,
+    fit_temperature,
+    naive_bayes_weights,
+    probabilities,
+)
 
 X = sp.csr_matrix(np.array([[1, 0, 0, 0, 2], [0, 0, 1, 0, 0], [1, 0, 0, 0, 1], [0, 0, 2, 0, 0]], dtype=float))
 
@@ -61,6 +69,34 @@ def test_temperature_folds_start_warm():
     t_warm = fit_temperature(warm, features, y, random_state=0)
     t_cold = fit_temperature(cold, features, y, random_state=0)
     assert np.isclose(t_warm, t_cold, rtol=1e-3)  # the same temperature either way
+
+
+def test_naive_bayes_weights_rank_classes_as_naive_bayes_does():
+    from sklearn.naive_bayes import MultinomialNB
+
+    rng = np.random.default_rng(2)
+    counts = sp.csr_matrix(rng.random((150, 10)) * (rng.random((150, 10)) < 0.4))
+    y = np.array(["a", "b", "c"])[rng.integers(0, 3, 150)]
+    weights = naive_bayes_weights(counts, y)
+    assert weights.shape == (10, 3) and np.allclose(weights.sum(axis=1), 0)
+    nb = MultinomialNB(alpha=NB_ALPHA).fit(counts, y)
+    assert np.array_equal(nb.classes_[(counts @ weights + nb.class_log_prior_).argmax(axis=1)], nb.predict(counts))
+
+
+def test_naive_bayes_is_added_to_the_first_columns_only():
+    rng = np.random.default_rng(3)
+    features = sp.csr_matrix(rng.random((120, 6)) * (rng.random((120, 6)) < 0.5))
+    y = np.array(["a", "b"])[(features[:, 0].toarray().ravel() > 0.3).astype(int)]
+    plain = fit_head(features, y, C=1.0, random_state=0, max_iter=1000)
+    blended = fit_head(features, y, C=1.0, random_state=0, max_iter=1000, nb_weight=0.5, nb_columns=4)
+    expected = plain.coef[:4] + 0.5 * naive_bayes_weights(features[:, :4], y)
+    assert np.allclose(blended.coef[:4], expected, atol=1e-6) and np.array_equal(blended.coef[4:], plain.coef[4:])
+    assert np.array_equal(blended.intercept, plain.intercept)
+    calibrated = fit_head(features, y, C=1.0, random_state=0, max_iter=1000, calibration_tol=3e-3)
+    both = fit_head(
+        features, y, C=1.0, random_state=0, max_iter=1000, calibration_tol=3e-3, nb_weight=0.5, nb_columns=4
+    )
+    assert both.temperature != calibrated.temperature  # the folds' decisions blend naive Bayes in too
 
 
 COLUMNS = {"first": np.array(["a", "b", "a", "b"]), "second": np.array(["a", "b", "c", "b"])}

@@ -148,7 +148,15 @@ def test_config_validation_names_the_field():
 
 
 @pytest.mark.parametrize(
-    ("field", "value"), [("vector_weight", -1.0), ("word_vectors", 3), ("char_ngram_max", 4), ("char_bits", 30)]
+    ("field", "value"),
+    [
+        ("vector_weight", -1.0),
+        ("word_vectors", 3),
+        ("char_ngram_max", 4),
+        ("char_bits", 30),
+        ("negation", "yes"),
+        ("nb_weight", -0.1),
+    ],
 )
 def test_config_validation_of_feature_fields(field, value):
     with pytest.raises(ValueError, match=f"ModelConfig.{field}"):

@@ -154,3 +154,17 @@ def test_loading_needs_neither_scikit_learn_nor_pandas(saved):
 def test_copy_of_folder_loads(saved, tmp_path):
     copy = shutil.copytree(saved, tmp_path / "copy")
     assert load_model(copy).head_names == ("emotion", "need")
+
+
+def test_model_saved_before_negated_forms_and_naive_bayes_loads_without_them(tmp_path, tiny_corpus):
+    model = EmotionModel(ModelConfig(char_bits=16, negation=False, nb_weight=0.0)).fit(
+        tiny_corpus["text"], tiny_corpus[["emotion"]]
+    )
+    saved = save_model(model, tmp_path / "old")
+    meta = json.loads((saved / META_FILE).read_text(encoding="utf-8"))
+    del meta["config"]["negation"], meta["config"]["nb_weight"]
+    (saved / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    loaded = load_model(saved)
+    texts = tiny_corpus["text"].tolist() + ["一点都不满意", "没有问题"]
+    assert loaded.config.negation is False and loaded.features_.negation is False and loaded.config.nb_weight == 0
+    assert loaded.predict(texts) == model.predict(texts)

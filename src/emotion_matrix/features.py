@@ -8,6 +8,9 @@ message's weights are divided by their l2 norm. The character n-grams of a whole
 in a few numpy passes over its code points; nothing here needs scikit-learn, so a
 service that only scores starts fast.
 
+A word right after a negator (不, 没有, ...) can count as a feature of its own, its negated
+form (``¬好吃``): what "不好吃" says is not what "好吃" says.
+
 Optionally, word vectors learned from unlabeled text (:class:`WordVectors`) add a dense
 block: the mean of a message's word vectors, which tells the heads what words the labeled
 messages never had mean.
@@ -33,6 +36,8 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (odd, 2*
 _BREAK = 10  # the line break that separates messages in a joined batch
 MAX_CHAR_NGRAM = 3  # three 21-bit code points fill a 64-bit key
 FEW_CHARS = 256  # below this many characters in a batch, character n-grams are listed with plain loops
+NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从不 未 无 不会 不能 不要 不用 没什么".split())
+NEGATED = "¬"  # marks the negated form of a word
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,14 @@ class Runs:
     """Feature ids of a batch: message ``i`` owns ``ids[indptr[i]:indptr[i + 1]]``.
 
     Word runs of a feature space with word vectors also give each word's vector row in
-    ``vector_rows`` (``-1`` for a word without one).
+    ``vector_rows`` (``-1`` for a word without one); those of a space with negated forms
+    give in ``plain_ids`` the id each word has where it is not negated.
     """
 
     ids: np.ndarray
     indptr: np.ndarray
     vector_rows: np.ndarray | None = None
+    plain_ids: np.ndarray | None = None  # word runs with negated forms: each word's own id
 
     @cached_property
     def owner(self) -> np.ndarray:
@@ -72,6 +79,22 @@ def word_runs(words: Sequence[str], indptr: np.ndarray, vocabulary: Mapping[str,
     [-1, 0, 1]
     """
     return Runs(np.fromiter(map(vocabulary.get, words, repeat(-1)), dtype=np.int64, count=len(words)), indptr)
+
+
+def negated(words: Sequence[str], indptr: np.ndarray) -> list[str]:
+    """``words`` with each word that follows a negator in its message in its negated form.
+
+    Examples
+    --------
+    >>> negated(["不", "好吃", "不", "没有", "问题"], np.array([0, 3, 5]))
+    ['不', '¬好吃', '不', '没有', '¬问题']
+    """
+    out = list(words)
+    starts = set(indptr.tolist())
+    for i in range(1, len(words)):
+        if i not in starts and words[i - 1] in NEGATORS:
+            out[i] = NEGATED + words[i]
+    return out
 
 
 def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
@@ -303,6 +326,7 @@ class FeatureSpace:
     vector_words: tuple[str, ...] = ()
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     vector_weight: float = 0.0
+    negation: bool = False
 
     @classmethod
     def fit(
@@ -314,14 +338,16 @@ class FeatureSpace:
         char_bits: int,
         vectors: WordVectors | None = None,
         vector_weight: float = 0.0,
+        negation: bool = False,
     ) -> tuple[FeatureSpace, sp.csr_matrix]:
         """Learn the features of training messages; returns them and the training matrix.
 
         ``words`` holds every message's words (message ``i`` owns ``words[indptr[i]:indptr[i + 1]]``),
         ``texts`` the normalized messages.
         """
-        vocabulary = fit_vocabulary(words)
-        word_ids = word_runs(words, indptr, {w: i for i, w in enumerate(vocabulary)})
+        features = negated(words, indptr) if negation else words
+        vocabulary = fit_vocabulary(features)
+        word_ids = word_runs(features, indptr, {w: i for i, w in enumerate(vocabulary)})
         word_idf = fit_idf(word_ids, len(vocabulary))
         buckets = np.zeros(0, dtype=np.int64)
         char_idf = np.zeros(0, dtype=np.float32)
@@ -335,14 +361,14 @@ class FeatureSpace:
             blocks.append(tfidf(char_ids, char_idf).matrix())
         use_vectors = vectors is not None and vector_weight > 0 and len(vectors.words) > 0
         extra = (vectors.words, vectors.vectors, vector_weight) if use_vectors else ()
-        space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits, *extra)
+        space = cls(vocabulary, word_idf, buckets, char_idf, char_ngram_max, char_bits, *extra, negation=negation)
         if use_vectors:
             blocks.append(sp.csr_matrix(space.vector_features(space.words(words, indptr))))
         return space, sp.hstack(blocks, format="csr")
 
     def __getstate__(self) -> dict:
         # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
-        return {k: v for k, v in self.__dict__.items() if k not in ("index", "table", "unseen", "vector_of")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("index", "table", "unseen", "vector_of", "negator")}
 
     @cached_property
     def unseen(self) -> tuple[float, float]:
@@ -370,14 +396,37 @@ class FeatureSpace:
         """Character bucket to feature id, ``-1`` for a bucket training never saw."""
         return bucket_table(self.char_buckets, self.char_bits)
 
+    @cached_property
+    def negator(self) -> np.ndarray:
+        """Per id of :attr:`index`, whether the word is a negator training saw; one more entry (False) for id -1."""
+        flags = np.zeros(len(self.index) + 1, dtype=bool)
+        flags[[i for i, w in enumerate(self.vocabulary) if w in NEGATORS]] = True
+        return flags
+
     def words(self, words: Sequence[str], indptr: np.ndarray) -> Runs:
-        """The word ids of a batch (``-1`` for an unknown word) and their vector rows; see :func:`word_runs`."""
+        """The word ids of a batch (``-1`` for an unknown word) and their vector rows; see :func:`word_runs`.
+
+        With negation, a word after a negator gets the id of its negated form (``-1`` when
+        training never saw that form) and no vector row.
+        """
         runs = word_runs(words, indptr, self.index)
-        if not self.vector_words:
+        if not self.vector_words and not self.negation:
             return runs
-        ids = runs.ids
-        rows = np.where(ids >= 0, self.vector_of[ids], -1)
-        return Runs(np.where(ids < len(self.vocabulary), ids, -1), indptr, rows)
+        ids = plain = runs.ids
+        if self.negation:
+            after = np.flatnonzero(self.negator[ids[:-1]]) + 1
+            after = after[~np.isin(after, indptr)]  # a message's first word follows no word of its own
+            if len(after):
+                ids = ids.copy()
+                ids[after] = [self.index.get(NEGATED + words[i], -1) for i in after.tolist()]
+        rows = np.where(ids >= 0, self.vector_of[ids], -1) if self.vector_words else None
+        vocabulary = len(self.vocabulary)
+        return Runs(
+            np.where(ids < vocabulary, ids, -1),
+            indptr,
+            rows,
+            np.where(plain < vocabulary, plain, -1) if self.negation else None,
+        )
 
     def vector_features(self, word_ids: Runs) -> np.ndarray:
         """Per message, ``vector_weight`` times the mean of its words' vectors (zeros without any)."""

@@ -1,8 +1,11 @@
 """Stage 4: the classification heads, one linear model per label column.
 
 A fitted head is plain arrays (:class:`Head`); scoring it is a product with the
-features. Fitting uses scikit-learn's multinomial logistic regression, imported on first
-use, so a process that only scores never pays for importing scikit-learn.
+features. Fitting uses scikit-learn's multinomial logistic regression, optionally with
+the log-probabilities of a multinomial naive Bayes model added to its weights (as NBSVM
+interpolates naive Bayes and a linear model; both are linear in the features, so the head
+stays one product). scikit-learn is imported on first use, so a process that only scores
+never pays for importing it.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 PARALLEL_MIN_ENTRIES = 1_000_000  # below this many feature entries, starting worker processes costs more than it saves
+NB_ALPHA = 0.1  # additive smoothing of the naive Bayes counts
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +57,21 @@ def _logistic(C: float, random_state: int, max_iter: int, tol: float, warm_start
     )
 
 
+def naive_bayes_weights(counts, y: np.ndarray) -> np.ndarray:
+    """Per feature of ``counts`` (non-negative) and class (sorted), the log-probability of a
+    multinomial naive Bayes model, less its mean over the classes.
+
+    Examples
+    --------
+    >>> naive_bayes_weights(np.array([[2.0, 0.0], [0.0, 1.0]]), np.array(["a", "b"])).round(2).tolist()
+    [[1.22, -1.22], [-1.5, 1.5]]
+    """
+    from sklearn.naive_bayes import MultinomialNB
+
+    log_p = MultinomialNB(alpha=NB_ALPHA).fit(counts, y).feature_log_prob_.T
+    return log_p - log_p.mean(axis=1, keepdims=True)
+
+
 def fit_head(
     features,
     y: np.ndarray,
@@ -63,25 +82,38 @@ def fit_head(
     tol: float = 1e-3,
     calibration_tol: float | None = None,
     folds: int = 2,
+    nb_weight: float = 0.0,
+    nb_columns: int = 0,
 ) -> Head:
     """Fit a multinomial logistic regression with balanced class weights on ``features``.
 
+    With ``nb_weight``, :func:`naive_bayes_weights` of the first ``nb_columns`` columns
+    (non-negative features) times ``nb_weight`` are added to the weights of those columns.
     With ``calibration_tol``, a temperature is fitted too (:func:`fit_temperature`, folds
     solved to that looser tolerance); the weights are those of a fit without calibration.
     A two-class head gets two opposite columns, so that every head is scored the same way.
     """
+    blend = (nb_weight, nb_columns if nb_weight else 0)
     temperature = 1.0
     if calibration_tol is not None:
         folded = _logistic(C, random_state, max_iter, calibration_tol, warm_start=True)
-        temperature = fit_temperature(folded, features, y, random_state=random_state, folds=folds)
+        temperature = fit_temperature(folded, features, y, random_state=random_state, folds=folds, blend=blend)
     model = _logistic(C, random_state, max_iter, tol).fit(features, y)
+    return Head(tuple(str(c) for c in model.classes_), *_weights(model, features, y, blend), temperature)
+
+
+def _weights(model, features, y: np.ndarray, blend: tuple[float, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted logistic regression's weights (one column per class) and intercepts, naive Bayes blended in."""
     coef = model.coef_.T
     intercept = model.intercept_
     if coef.shape[1] == 1:
         coef = np.hstack([-coef / 2, coef / 2])
         intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    classes = tuple(str(c) for c in model.classes_)
-    return Head(classes, coef.astype(np.float32), intercept.astype(np.float64), temperature)
+    weight, columns = blend
+    if columns:
+        coef = coef.copy()
+        coef[:columns] += weight * naive_bayes_weights(features[:, :columns], y)
+    return coef.astype(np.float32), intercept.astype(np.float64)
 
 
 def fit_heads(features, columns: Mapping[str, np.ndarray], *, n_jobs: int | None = None, **options) -> dict[str, Head]:
@@ -128,14 +160,17 @@ def _in_worker_process() -> bool:
     return multiprocessing.current_process().daemon
 
 
-def fit_temperature(model, features, y: np.ndarray, *, random_state: int, folds: int = 2) -> float:
+def fit_temperature(
+    model, features, y: np.ndarray, *, random_state: int, folds: int = 2, blend: tuple[float, int] = (0.0, 0)
+) -> float:
     """The temperature that makes a head's probabilities match its accuracy.
 
     ``model`` (a logistic regression with ``warm_start``) is fitted on each of ``folds``
     stratified folds in turn, each fold starting from the previous one's solution (fewer
-    iterations); its out-of-fold decision values are divided by the temperature that
-    minimizes the log-loss (temperature scaling). Returns 1.0, fitting nothing, when a
-    class has too few examples for ``folds`` folds.
+    iterations), with naive Bayes blended in as ``fit_head`` does (``blend`` is its
+    ``(nb_weight, nb_columns)``); the out-of-fold decision values are divided by the
+    temperature that minimizes the log-loss (temperature scaling). Returns 1.0, fitting
+    nothing, when a class has too few examples for ``folds`` folds.
     """
     from scipy.optimize import minimize_scalar
     from sklearn.model_selection import StratifiedKFold
@@ -146,8 +181,8 @@ def fit_temperature(model, features, y: np.ndarray, *, random_state: int, folds:
     decision = np.zeros((len(y), len(classes)))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=random_state).split(np.zeros(len(y)), y):
         model.fit(features[train], y[train])
-        values = model.decision_function(features[test])
-        decision[test] = np.column_stack([-values / 2, values / 2]) if values.ndim == 1 else values
+        coef, intercept = _weights(model, features[train], y[train], blend)
+        decision[test] = features[test] @ coef + intercept
 
     def loss(log_t: float) -> float:
         p = probabilities(decision, float(np.exp(log_t)))

@@ -167,7 +167,8 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
     if unknown:
         raise ModelFormatError(f"{META_FILE} has config fields this version does not know: {unknown}")
     try:
-        config = ModelConfig(**meta.get("config", {}))
+        # Models saved before negated word forms and naive Bayes weights existed have neither.
+        config = ModelConfig(**{"negation": False, "nb_weight": 0.0, **meta.get("config", {})})
         config.validate()
     except (TypeError, ValueError) as exc:
         raise ModelFormatError(f"{META_FILE} has a bad config ({exc}); re-train the model") from exc
@@ -218,6 +219,7 @@ def _fitted_state(arrays: dict[str, np.ndarray], meta: dict, config: ModelConfig
         vector_words=tuple(get("vector_words", "U", (n_vectors,)).tolist()) if n_vectors else (),
         vectors=get("vectors", "f", (n_vectors, n_dims)).astype(np.float32) if n_vectors else np.zeros((0, 0)),
         vector_weight=config.vector_weight if n_vectors else 0.0,
+        negation=config.negation,
     )
     state = {
         "features_": space,
