@@ -208,3 +208,13 @@ def test_negated_words_have_no_vector(tmp_path):
     )
     runs = space.words(["不", "慢", "慢"], np.array([0, 2, 3]))
     assert runs.vector_rows.tolist() == [1, -1, 0]
+
+
+def test_negated_forms_of_words_seen_only_negated_and_of_empty_batches():
+    space, _ = features.FeatureSpace.fit(
+        ["不", "问题", "好"], np.array([0, 2, 3]), ["不问题", "好"], 0, 12, negation=True
+    )
+    index = space.index
+    runs = space.words(["好", "不", "问题"], np.array([0, 1, 3]))
+    assert runs.ids.tolist() == [index["好"], index["不"], index["¬问题"]] and runs.plain_ids.tolist()[2] == -1
+    assert space.words([], np.array([0, 0])).ids.tolist() == []

@@ -368,7 +368,8 @@ class FeatureSpace:
 
     def __getstate__(self) -> dict:
         # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
-        return {k: v for k, v in self.__dict__.items() if k not in ("index", "table", "unseen", "vector_of", "negator")}
+        tables = ("index", "table", "unseen", "vector_of", "negator", "negated_of")
+        return {k: v for k, v in self.__dict__.items() if k not in tables}
 
     @cached_property
     def unseen(self) -> tuple[float, float]:
@@ -403,6 +404,16 @@ class FeatureSpace:
         flags[[i for i, w in enumerate(self.vocabulary) if w in NEGATORS]] = True
         return flags
 
+    @cached_property
+    def negated_of(self) -> np.ndarray:
+        """Per id of :attr:`index`, the id of the word's negated form, ``-1`` for none; one more entry for id -1."""
+        index = self.index
+        ids = np.full(len(index) + 1, -1, dtype=np.int64)
+        for i, word in enumerate(self.vocabulary):
+            if word.startswith(NEGATED) and word[1:] in index:
+                ids[index[word[1:]]] = i
+        return ids
+
     def words(self, words: Sequence[str], indptr: np.ndarray) -> Runs:
         """The word ids of a batch (``-1`` for an unknown word) and their vector rows; see :func:`word_runs`.
 
@@ -413,12 +424,15 @@ class FeatureSpace:
         if not self.vector_words and not self.negation:
             return runs
         ids = plain = runs.ids
-        if self.negation:
-            after = np.flatnonzero(self.negator[ids[:-1]]) + 1
-            after = after[~np.isin(after, indptr)]  # a message's first word follows no word of its own
+        if self.negation and len(ids):
+            negates = self.negator[ids]
+            negates[indptr[1:] - 1] = False  # a message's last word negates nothing of the next one
+            after = np.flatnonzero(negates[:-1]) + 1
             if len(after):
                 ids = ids.copy()
-                ids[after] = [self.index.get(NEGATED + words[i], -1) for i in after.tolist()]
+                ids[after] = self.negated_of[ids[after]]
+                unknown = after[plain[after] < 0]  # a word training saw only in its negated form
+                ids[unknown] = [self.index.get(NEGATED + words[i], -1) for i in unknown.tolist()]
         rows = np.where(ids >= 0, self.vector_of[ids], -1) if self.vector_words else None
         vocabulary = len(self.vocabulary)
         return Runs(
