@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # The last batch of each labeling draw in data/labels.csv but the latest one (data/README.md).
-DRAW_LAST_BATCHES = ("batch_07", "batch_15", "batch_23", "batch_31", "batch_39")
+DRAW_LAST_BATCHES = ("batch_07", "batch_15", "batch_23", "batch_31", "batch_39", "batch_47")
 SOURCES = {
     "jddc": ("cs/jddc/train.enc", "cs/jddc/test.enc"),
     "atec": ("cs/atec/atec_nlp_sim_train.csv",),
