@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emotion_matrix import features
 from emotion_matrix.keywords import (
     EXTEND_LEFT,
     NEGATORS,
@@ -84,3 +85,7 @@ def test_batch_spans_match_message_by_message(messages):
         message = tuple(words[start : indptr[doc + 1]])
         expected = keyword_spans(message, scores[start : indptr[doc + 1]].tolist(), LEXICON, PREFIXES)
         assert [(left - start, right - start) for left, right in spans] == expected, message
+
+
+def test_keywords_and_features_know_the_same_negators():
+    assert NEGATORS == features.NEGATORS

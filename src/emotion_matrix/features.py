@@ -36,6 +36,7 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (odd, 2*
 _BREAK = 10  # the line break that separates messages in a joined batch
 MAX_CHAR_NGRAM = 3  # three 21-bit code points fill a 64-bit key
 FEW_CHARS = 256  # below this many characters in a batch, character n-grams are listed with plain loops
+# A word right after one of these is negated (keywords.NEGATORS holds the same words).
 NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从不 未 无 不会 不能 不要 不用 没什么".split())
 NEGATED = "¬"  # marks the negated form of a word
 
