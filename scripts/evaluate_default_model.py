@@ -8,8 +8,9 @@ Trains with the shipped model's config on the committed labels (texts joined fro
   a confusion matrix per head and a reliability diagram of the emotion head; the same
   hold-out with the hand-written rows of data/written.csv added to training;
 - grouped 5-fold cross-validation over all rows (less split noise than one hold-out), with
-  and without word vectors, and on the same folds the earlier labeling draws' test rows
-  scored by models trained with and without the latest draw (does the latest draw help?);
+  and without word vectors, without negated word forms and naive Bayes weights, and on the
+  same folds the earlier labeling draws' test rows scored by models trained with and without
+  the latest draw (does the latest draw help?);
 - leave-one-source-out: train without a source, test on all of its labeled rows (also
   without word vectors);
 - polarity: on review rows that were never labeled, map emotions to polarity (satisfaction
@@ -113,14 +114,16 @@ def macro_f1(model, frame) -> list[float]:
 def cross_validation(frame, earlier) -> dict[str, dict[str, str]]:
     """Macro-F1 mean ± sd over grouped 5-fold CV.
 
-    All rows with the default config and without word vectors; and the ``earlier`` draws'
-    rows scored by models trained with and without the latest draw.
+    All rows with the default config, without word vectors, and without negated word forms
+    and naive Bayes weights; and the ``earlier`` draws' rows scored by models trained with
+    and without the latest draw.
     """
     from sklearn.model_selection import StratifiedGroupKFold
 
     scores: dict[str, list[list[float]]] = {
         "all rows": [],
         "all rows, no word vectors": [],
+        "all rows, no negated forms, no naive Bayes": [],
         "earlier draws, trained on all draws": [],
         "earlier draws, trained on them only": [],
     }
@@ -131,6 +134,8 @@ def cross_validation(frame, earlier) -> dict[str, dict[str, str]]:
         scores["all rows"].append(macro_f1(model, frame.iloc[test]))
         plain = fit(frame.iloc[train], calibrate=False, word_vectors=None)
         scores["all rows, no word vectors"].append(macro_f1(plain, frame.iloc[test]))
+        before = fit(frame.iloc[train], calibrate=False, negation=False, nb_weight=0.0)
+        scores["all rows, no negated forms, no naive Bayes"].append(macro_f1(before, frame.iloc[test]))
         test_earlier = frame.iloc[test][earlier.iloc[test].to_numpy()]
         scores["earlier draws, trained on all draws"].append(macro_f1(model, test_earlier))
         alone = fit(frame.iloc[train][earlier.iloc[train].to_numpy()], calibrate=False)
