@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction, PredictionTable
+from emotion_matrix.model import FEW
 from emotion_matrix.segment import segment
 
 from .conftest import DATA, SMALL
@@ -308,3 +309,20 @@ def test_frames_from_a_table_and_from_predictions_are_identical(trained_model):
 def test_bad_n_jobs_is_refused_before_any_work(tiny_corpus):
     with pytest.raises(ValueError, match="n_jobs must be a number of processes"):
         EmotionModel(SMALL).fit(tiny_corpus["text"], tiny_corpus["emotion"], n_jobs=0)
+
+
+def test_negated_words_are_read_and_found_as_keywords():
+    liked = ["菜很好吃", "真好吃", "味道好吃", "饭很好吃", "面条好吃", "汤好喝", "好吃又便宜", "特别好吃"]
+    disliked = ["菜不好吃", "一点也不好吃", "饭不好吃", "味道不好吃", "太难吃了", "难吃", "面条不好吃", "汤不好喝"]
+    labels = {"emotion": ["satisfaction"] * 8 + ["disappointment"] * 8}
+    fitted = {
+        negation: EmotionModel(ModelConfig(char_bits=16, C=4.0, negation=negation, word_vectors=None)).fit(
+            liked + disliked, labels
+        )
+        for negation in (True, False)
+    }
+    text = "这个菜不好吃"
+    one = fitted[True].predict_one(text)
+    assert one.emotion.label == "disappointment" and one.keywords == ("不好吃",)
+    assert fitted[True].predict([text] * (FEW + 1)) == [one] * (FEW + 1)  # the batch path agrees
+    assert one.emotion.probability > fitted[False].predict_one(text).emotion.probability
