@@ -190,12 +190,25 @@ def test_a_word_after_a_negator_is_its_negated_form():
     assert runs.plain_ids.tolist() == [index["好吃"], index["不"], index["好吃"], -1, index["不"], -1, index["好吃"]]
 
 
-def test_only_negators_training_saw_negate():
-    space, _ = features.FeatureSpace.fit(
-        ["好吃", "不", "好吃"], np.array([0, 1, 3]), ["好吃", "不好吃"], 0, 12, negation=True
-    )
-    index = space.index
-    assert space.words(["从不", "好吃"], np.array([0, 2])).ids.tolist() == [-1, index["好吃"]]
+def test_scoring_negates_words_as_training_does():
+    """Any negator negates, one training never saw or saw only negated ("不是没有问题") included."""
+    rng = np.random.default_rng(4)
+
+    def batch(alphabet, n):
+        sizes = rng.integers(0, 6, n)
+        return [str(w) for w in rng.choice(alphabet, sizes.sum())], np.concatenate([[0], np.cumsum(sizes)])
+
+    words, indptr = batch(["不是", "没有", "问题", "好吃", "好", "，"], 60)
+    space, _ = features.FeatureSpace.fit(words, indptr, ["x"] * (len(indptr) - 1), 0, 12, negation=True)
+    assert "¬没有" in space.vocabulary
+    vocabulary = {w: i for i, w in enumerate(space.vocabulary)}
+    for alphabet in (
+        ["不是", "没有", "问题", "好吃", "好", "，"],
+        ["从不", "并不", "不是", "没有", "问题", "好吃", "新词"],
+    ):
+        words, indptr = batch(alphabet, 80)
+        expected = [vocabulary.get(w, -1) for w in features.negated(words, indptr)]
+        assert space.words(words, indptr).ids.tolist() == expected
     plain, _ = features.FeatureSpace.fit(["好吃", "不", "好吃"], np.array([0, 1, 3]), ["好吃", "不好吃"], 0, 12)
     runs = plain.words(["不", "好吃"], np.array([0, 2]))
     assert runs.ids.tolist() == [plain.index["不"], plain.index["好吃"]] and runs.plain_ids is None
@@ -210,11 +223,12 @@ def test_negated_words_have_no_vector(tmp_path):
     assert runs.vector_rows.tolist() == [1, -1, 0]
 
 
-def test_negated_forms_of_words_seen_only_negated_and_of_empty_batches():
+def test_negated_forms_of_words_seen_only_negated_and_of_empty_input():
     space, _ = features.FeatureSpace.fit(
         ["不", "问题", "好"], np.array([0, 2, 3]), ["不问题", "好"], 0, 12, negation=True
     )
     index = space.index
     runs = space.words(["好", "不", "问题"], np.array([0, 1, 3]))
     assert runs.ids.tolist() == [index["好"], index["不"], index["¬问题"]] and runs.plain_ids.tolist()[2] == -1
-    assert space.words([], np.array([0, 0])).ids.tolist() == []
+    assert space.words([], np.array([0, 0])).ids.tolist() == []  # one empty message
+    assert space.words([], np.array([0])).ids.tolist() == []  # no message

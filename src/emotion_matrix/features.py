@@ -369,7 +369,7 @@ class FeatureSpace:
 
     def __getstate__(self) -> dict:
         # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
-        tables = ("index", "table", "unseen", "vector_of", "negator", "negated_of")
+        tables = ("index", "table", "unseen", "vector_of", "negator", "unknown_negators", "negated_of")
         return {k: v for k, v in self.__dict__.items() if k not in tables}
 
     @cached_property
@@ -400,10 +400,15 @@ class FeatureSpace:
 
     @cached_property
     def negator(self) -> np.ndarray:
-        """Per id of :attr:`index`, whether the word is a negator training saw; one more entry (False) for id -1."""
+        """Per id of :attr:`index`, whether the word is a negator; one more entry (False) for id -1."""
         flags = np.zeros(len(self.index) + 1, dtype=bool)
-        flags[[i for i, w in enumerate(self.vocabulary) if w in NEGATORS]] = True
+        flags[[i for w, i in self.index.items() if w in NEGATORS]] = True
         return flags
+
+    @cached_property
+    def unknown_negators(self) -> frozenset[str]:
+        """The negators :attr:`index` lacks: a word with id -1 may still be one of them."""
+        return NEGATORS.difference(self.index)
 
     @cached_property
     def negated_of(self) -> np.ndarray:
@@ -419,7 +424,7 @@ class FeatureSpace:
         """The word ids of a batch (``-1`` for an unknown word) and their vector rows; see :func:`word_runs`.
 
         With negation, a word after a negator gets the id of its negated form (``-1`` when
-        training never saw that form) and no vector row.
+        training never saw that form) and no vector row, as :func:`negated` marks words in ``fit``.
         """
         runs = word_runs(words, indptr, self.index)
         if not self.vector_words and not self.negation:
@@ -427,6 +432,9 @@ class FeatureSpace:
         ids = plain = runs.ids
         if self.negation and len(ids):
             negates = self.negator[ids]
+            if self.unknown_negators:
+                unseen = np.flatnonzero(ids < 0)
+                negates[unseen] = [words[i] in self.unknown_negators for i in unseen.tolist()]
             negates[indptr[1:] - 1] = False  # a message's last word negates nothing of the next one
             after = np.flatnonzero(negates[:-1]) + 1
             if len(after):
