@@ -157,6 +157,7 @@ def test_config_validation_names_the_field():
         ("char_bits", 30),
         ("negation", "yes"),
         ("nb_weight", -0.1),
+        ("nb_weight", float("inf")),
     ],
 )
 def test_config_validation_of_feature_fields(field, value):

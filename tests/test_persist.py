@@ -168,3 +168,16 @@ def test_model_saved_before_negated_forms_and_naive_bayes_loads_without_them(tmp
     texts = tiny_corpus["text"].tolist() + ["一点都不满意", "没有问题"]
     assert loaded.config.negation is False and loaded.features_.negation is False and loaded.config.nb_weight == 0
     assert loaded.predict(texts) == model.predict(texts)
+
+
+def test_model_pickled_before_negated_forms_and_naive_bayes_saves_and_loads_as_it_was(tmp_path, tiny_corpus):
+    model = EmotionModel(ModelConfig(char_bits=16, negation=False, nb_weight=0.0)).fit(
+        tiny_corpus["text"], tiny_corpus[["emotion"]]
+    )
+    for part, names in ((model.config, ("negation", "nb_weight")), (model.features_, ("negation",))):
+        for name in names:
+            object.__delattr__(part, name)  # as an earlier version pickled them
+    old = pickle.loads(pickle.dumps(model))
+    assert old.config.negation is False and old.config.nb_weight == 0.0
+    texts = tiny_corpus["text"].tolist() + ["一点都不满意", "没有问题"]
+    assert load_model(save_model(old, tmp_path / "old")).predict(texts) == old.predict(texts)

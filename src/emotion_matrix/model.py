@@ -47,6 +47,8 @@ CALIBRATION_TOL_FACTOR = 3  # calibration folds stop at 3 x tol (temperatures wi
 # the default model's hold-out split: 0.697 / 0.515 at 0, 0.730 / 0.576 at 5, within 0.01 of that from 2 to 40.
 KEYWORD_VECTOR_SHARE = 5.0
 FEW = 4  # keywords of up to this many messages are found message by message (less fixed cost)
+# Config fields that models saved or pickled before them lack, with the values those models were fitted with.
+OLDER_MODELS = {"negation": False, "nb_weight": 0.0}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,8 +128,8 @@ class ModelConfig:
             raise ValueError(f"ModelConfig.char_bits must be 8 to 26; got {self.char_bits!r}")
         if self.max_keywords < 0:
             raise ValueError(f"ModelConfig.max_keywords must be >= 0; got {self.max_keywords!r}")
-        if not self.nb_weight >= 0:
-            raise ValueError(f"ModelConfig.nb_weight must be >= 0; got {self.nb_weight!r}")
+        if not 0 <= self.nb_weight < math.inf:
+            raise ValueError(f"ModelConfig.nb_weight must be a number >= 0; got {self.nb_weight!r}")
         if not self.vector_weight >= 0:
             raise ValueError(f"ModelConfig.vector_weight must be >= 0; got {self.vector_weight!r}")
         if not isinstance(self.negation, bool):
@@ -140,6 +142,10 @@ class ModelConfig:
     def to_dict(self) -> dict[str, object]:
         """The fields as a plain dict (for ``meta.json``)."""
         return asdict(self)
+
+    def __setstate__(self, state: dict) -> None:
+        # A config pickled by an earlier version lacks the newer fields: it gets what its model was fitted with.
+        self.__dict__.update({**OLDER_MODELS, **state})
 
 
 @dataclass(frozen=True)

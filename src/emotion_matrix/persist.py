@@ -24,7 +24,7 @@ import numpy as np
 from .errors import ModelFormatError
 from .features import FeatureSpace
 from .heads import Head
-from .model import EmotionModel, ModelConfig
+from .model import OLDER_MODELS, EmotionModel, ModelConfig
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +167,7 @@ def load_model(directory: str | os.PathLike | None = None) -> EmotionModel:
     if unknown:
         raise ModelFormatError(f"{META_FILE} has config fields this version does not know: {unknown}")
     try:
-        # Models saved before negated word forms and naive Bayes weights existed have neither.
-        config = ModelConfig(**{"negation": False, "nb_weight": 0.0, **meta.get("config", {})})
+        config = ModelConfig(**{**OLDER_MODELS, **meta.get("config", {})})
         config.validate()
     except (TypeError, ValueError) as exc:
         raise ModelFormatError(f"{META_FILE} has a bad config ({exc}); re-train the model") from exc
