@@ -369,7 +369,7 @@ class FeatureSpace:
 
     def __getstate__(self) -> dict:
         # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
-        tables = ("index", "table", "unseen", "vector_of", "negator", "unknown_negators", "negated_of")
+        tables = ("index", "table", "unseen", "vector_of", "negator", "negated_of")
         return {k: v for k, v in self.__dict__.items() if k not in tables}
 
     @cached_property
@@ -379,9 +379,13 @@ class FeatureSpace:
 
     @cached_property
     def index(self) -> dict[str, int]:
-        """Word to id: its feature id, or for a word with a vector only, an id after the vocabulary's."""
+        """Word to id: its feature id, or an id after the vocabulary's for a word known otherwise:
+        one with a vector and, with negation, a negator or a word training saw only negated."""
         index = {w: i for i, w in enumerate(self.vocabulary)}
-        for w in self.vector_words:
+        others = list(self.vector_words)
+        if self.negation:
+            others += sorted(NEGATORS) + [w[1:] for w in self.vocabulary if w.startswith(NEGATED)]
+        for w in others:
             index.setdefault(w, len(index))
         return index
 
@@ -402,13 +406,8 @@ class FeatureSpace:
     def negator(self) -> np.ndarray:
         """Per id of :attr:`index`, whether the word is a negator; one more entry (False) for id -1."""
         flags = np.zeros(len(self.index) + 1, dtype=bool)
-        flags[[i for w, i in self.index.items() if w in NEGATORS]] = True
+        flags[[self.index[w] for w in NEGATORS if w in self.index]] = True
         return flags
-
-    @cached_property
-    def unknown_negators(self) -> frozenset[str]:
-        """The negators :attr:`index` lacks: a word with id -1 may still be one of them."""
-        return NEGATORS.difference(self.index)
 
     @cached_property
     def negated_of(self) -> np.ndarray:
@@ -416,7 +415,7 @@ class FeatureSpace:
         index = self.index
         ids = np.full(len(index) + 1, -1, dtype=np.int64)
         for i, word in enumerate(self.vocabulary):
-            if word.startswith(NEGATED) and word[1:] in index:
+            if word.startswith(NEGATED):
                 ids[index[word[1:]]] = i
         return ids
 
@@ -432,16 +431,11 @@ class FeatureSpace:
         ids = plain = runs.ids
         if self.negation and len(ids):
             negates = self.negator[ids]
-            if self.unknown_negators:
-                unseen = np.flatnonzero(ids < 0)
-                negates[unseen] = [words[i] in self.unknown_negators for i in unseen.tolist()]
             negates[indptr[1:] - 1] = False  # a message's last word negates nothing of the next one
             after = np.flatnonzero(negates[:-1]) + 1
             if len(after):
                 ids = ids.copy()
                 ids[after] = self.negated_of[ids[after]]
-                unknown = after[plain[after] < 0]  # a word training saw only in its negated form
-                ids[unknown] = [self.index.get(NEGATED + words[i], -1) for i in unknown.tolist()]
         rows = np.where(ids >= 0, self.vector_of[ids], -1) if self.vector_words else None
         vocabulary = len(self.vocabulary)
         return Runs(
