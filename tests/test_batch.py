@@ -82,3 +82,21 @@ def test_generated_columns_never_start_a_formula(trained_model, tiny_corpus):
         cells = dict(zip(columns, row))
         assert not str(cells["keywords"]).startswith(("=", "+", "-", "@"))
         assert not str(cells["reply"]).startswith(("=", "+", "-", "@"))
+
+
+def test_a_chunk_is_scored_and_formatted_with_the_garbage_collector_paused(trained_model, monkeypatch):
+    import gc
+
+    import emotion_matrix.batch as batch
+
+    seen = []
+    csv_text = batch.csv_text
+
+    def spy(rows, delimiter=","):
+        seen.append(gc.isenabled())
+        return csv_text(rows, delimiter)
+
+    monkeypatch.setattr(batch, "csv_text", spy)
+    text = batch.score_rows(trained_model, [["1", "太慢了"], ["2", "谢谢"]], 1)
+    assert seen == [False] and gc.isenabled()
+    assert text.count("\n") == 2 and text.startswith("1,太慢了,")

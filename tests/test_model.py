@@ -327,3 +327,41 @@ def test_negated_words_are_read_and_found_as_keywords():
     assert one.emotion.label == "disappointment" and one.keywords == ("不好吃",)
     assert fitted[True].predict([text] * (FEW + 1)) == [one] * (FEW + 1)  # the batch path agrees
     assert one.emotion.probability > fitted[False].predict_one(text).emotion.probability
+
+
+@pytest.mark.parametrize("method", ["predict", "predict_table"])
+def test_the_garbage_collector_is_paused_per_chunk_and_restored(trained_model, monkeypatch, method):
+    """Scoring runs with the cyclic collector off (it would walk every result again and again)
+    and leaves it as it was: on, off, or on after an error."""
+    import gc
+
+    import emotion_matrix.model as model_module
+
+    seen = []
+    score_chunk = EmotionModel._score_chunk
+
+    def spy(self, values):
+        seen.append(gc.isenabled())
+        return score_chunk(self, values)
+
+    monkeypatch.setattr(EmotionModel, "_score_chunk", spy)
+    monkeypatch.setattr(model_module, "CHUNK", 4)
+    texts = ["太慢了", "谢谢", "为什么还没发货？", "好评", "差评"]
+    assert gc.isenabled()
+    getattr(trained_model, method)(texts)
+    assert seen == [False, False] and gc.isenabled()
+
+    gc.disable()
+    try:
+        getattr(trained_model, method)(texts)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def fail(self, values):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(EmotionModel, "_score_chunk", fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        getattr(trained_model, method)(texts)
+    assert gc.isenabled()

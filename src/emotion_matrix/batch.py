@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .csvio import atomic_output, csv_text, estimate_rows, iter_csv_chunks, open_csv
 from .errors import DataError
 from .mirroring import Templates, first_reply_texts
-from .model import EmotionModel, append_columns, frame_texts
+from .model import EmotionModel, append_columns, frame_texts, gc_paused
 from .result import SCORED, PredictionTable
 
 logger = logging.getLogger(__name__)
@@ -127,8 +127,9 @@ def score_rows(
 ) -> str:
     """A chunk of CSV rows, each followed by the ``score_columns(model)`` of its text (field
     ``text_index``), formatted as CSV lines."""
-    added = score_texts(model, [row[text_index] for row in rows], templates=templates, escape=escape)
-    return csv_text(map(list.__add__, rows, added), delimiter)
+    with gc_paused():  # the chunk's rows and their CSV lines live until it is written
+        added = score_texts(model, [row[text_index] for row in rows], templates=templates, escape=escape)
+        return csv_text(map(list.__add__, rows, added), delimiter)
 
 
 _worker: dict[str, object] = {}

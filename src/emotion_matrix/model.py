@@ -10,7 +10,9 @@ segmenter only; scikit-learn, SciPy and pandas are imported when a method needs 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import itertools
 import logging
 import math
@@ -157,6 +159,26 @@ class _Batch:
     scored: list[int]
     texts: list[str]
     words: Segmented
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a chunk of messages is scored.
+
+    A chunk leaves tens of thousands of small objects alive (its results), and the
+    collector would walk them, and every other object of the process, many times over: a
+    fifth of ``predict``'s time. Scoring makes no reference cycles, so the pause leaves no
+    garbage behind. The collector is restarted only if it was running before: a program
+    that turned it off keeps it off. (Threads share the switch: a chunk scored while
+    another thread's chunk ends runs with the collector on, which is only slower.)
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _prepare(values: Iterable[object], max_chars: int) -> _Batch:
@@ -546,8 +568,9 @@ class EmotionModel:
         list of Prediction
         """
         results: list[Prediction] = []
-        for scores in self._score_chunks(texts):
-            results.extend(scores.predictions())
+        for values in self._chunks(texts):
+            with gc_paused():
+                results.extend(self._score_chunk(values).predictions())
         return results
 
     def predict_one(self, text: object) -> Prediction:
@@ -561,7 +584,10 @@ class EmotionModel:
         is the faster way to fill a data frame or a CSV file.
         """
         names = self.head_names
-        parts = [scores.columns() for scores in self._score_chunks(texts)]
+        parts = []
+        for values in self._chunks(texts):
+            with gc_paused():
+                parts.append(self._score_chunk(values).columns())
         texts_, statuses, labels, probabilities, keywords, uncertain = zip(*parts) if parts else ((),) * 6
         return PredictionTable(
             _joined(texts_),
@@ -572,11 +598,11 @@ class EmotionModel:
             _joined(uncertain),
         )
 
-    def _score_chunks(self, texts: Iterable[object]) -> Iterator[_Scores]:
+    def _chunks(self, texts: Iterable[object]) -> Iterator[Sequence[object]]:
         self._check_fitted()
         values = texts if isinstance(texts, Sequence) and not isinstance(texts, str) else list(texts)
         for start in range(0, len(values), CHUNK):
-            yield self._score_chunk(values[start : start + CHUNK])
+            yield values[start : start + CHUNK]
 
     def _score_chunk(self, values: Sequence[object]) -> _Scores:
         config = self._config()
