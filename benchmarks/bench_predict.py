@@ -20,7 +20,6 @@ one run:
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import statistics
 import subprocess
@@ -29,7 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import print_header
+from common import print_header, shopping_reviews
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,13 +43,6 @@ texts = open(sys.argv[1], encoding="utf-8").read().split("\\n")
 load_model().predict(texts)
 print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")))
 """
-
-
-def shopping_reviews(data_dir: Path, n: int) -> list[str]:
-    """``n`` reviews spread evenly over the whole file (it is sorted by product category)."""
-    with (data_dir / "reviews/online_shopping_10_cats.csv").open(encoding="utf-8") as handle:
-        texts = [row["review"].replace("\n", " ") for row in csv.DictReader(handle) if row["review"]]
-    return [texts[i * len(texts) // n] for i in range(n)] if n <= len(texts) else (texts * (n // len(texts) + 1))[:n]
 
 
 def rate(run: Callable[[], object], n: int, repeats: int) -> float:

@@ -6,7 +6,8 @@ Builds a CSV of ``--rows`` rows (and one ``--growth`` times larger) by repeating
 and customer-service corpora, then runs ``emotion-matrix score`` as a user would,
 ``--repeats`` times per setting, and prints the median rows/s and the peak resident memory
 of the largest process. With ``--dask`` it also scores the smaller file on a local Dask
-cluster with 1 and 2 workers.
+cluster with 1 and 2 workers. Before and after, a plain ``jieba.lcut`` loop shows how fast
+this machine is at the moment (its speed drifts).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import print_header
+from common import jieba_rate, print_header
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -75,6 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     cli = [sys.executable, "-m", "emotion_matrix", "score"]
     print_header(("distributed",) if args.dask else ())
+    print(f"machine speed before: plain jieba.lcut loop {jieba_rate(args.data_dir)}")
     print(f"\n{'input rows':>12}{'jobs':>6}{'rows/s':>10}{'peak RSS MB':>13}")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -97,6 +99,7 @@ def main() -> None:
                     for _ in range(args.repeats)
                 ]
                 print(f"{workers:>12}{statistics.median(speeds):>10,.0f}", flush=True)
+    print(f"\nmachine speed after: plain jieba.lcut loop {jieba_rate(args.data_dir)}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ the shipped model (weak labels: this measures time, not quality), then times
 ``EmotionModel().fit`` in a fresh process each: with the default settings (two heads,
 calibration on, the heads fitted in parallel processes), with the heads fitted one after
 the other in one process (``n_jobs=1``), and with calibration off. Prints medians and the
-peak memory of the fitting process and of its largest worker.
+peak memory of the fitting process and of its largest worker; before and after, a plain
+``jieba.lcut`` loop shows how fast this machine is at the moment (its speed drifts).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from common import print_header
+from common import jieba_rate, print_header
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -66,6 +67,7 @@ def main() -> None:
     frame = labeled_rows(args.data_dir, args.rows)
     print_header(("scikit-learn",))
     print(f"rows: {len(frame):,} messages, mean {frame['text'].str.len().mean():.0f} characters, weak labels")
+    print(f"machine speed before: plain jieba.lcut loop {jieba_rate(args.data_dir)}")
     print(f"\n{'calibration':<13}{'n_jobs':<9}{'fit seconds (median)':>22}{'peak RSS MB (fit / worker)':>28}")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "labeled.csv"
@@ -81,6 +83,7 @@ def main() -> None:
             peak, worker = (max(int(r[k]) for r in runs) / 1024 for k in (1, 2))
             memory = f"{peak:,.0f} / {worker:,.0f}" if worker else f"{peak:,.0f}"
             print(f"{calibrate:<13}{jobs:<9}{seconds:>22.1f}{memory:>28}", flush=True)
+    print(f"\nmachine speed after: plain jieba.lcut loop {jieba_rate(args.data_dir)}")
 
 
 if __name__ == "__main__":
