@@ -9,6 +9,8 @@ one run:
   over the same texts (the ceiling of a pipeline built on stock jieba), timed in
   alternation, with the median and lowest ratio of the pairs;
 - ``model.predict_table`` messages/s (the columns a data frame or CSV file holds);
+- ``model.predict``'s CPU time a message, and how much of it Python's cyclic garbage
+  collector takes;
 - the peers on the first ``--peers`` of those texts: SnowNLP's sentiment and cnsenti's
   ``Sentiment.sentiment_count``, as messages/s and as our speed over theirs;
 - ``predict_one`` latency after warm-up (p50, p99 of 2,000 messages, median over the repeats);
@@ -53,6 +55,32 @@ def rate(run: Callable[[], object], n: int, repeats: int) -> float:
         run()
         rates.append(n / (time.perf_counter() - start))
     return statistics.median(rates)
+
+
+def in_collector(run: Callable[[], object], n: int, repeats: int) -> tuple[float, float]:
+    """Median CPU time of ``run`` and time spent in Python's cyclic garbage collector, in µs a message."""
+    import gc
+
+    spent, started = [0.0], [0.0]
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - started[0]
+
+    cpu, collector = [], []
+    gc.callbacks.append(note)
+    try:
+        for _ in range(repeats):
+            spent[0] = 0.0
+            start = time.process_time()
+            run()
+            cpu.append((time.process_time() - start) / n * 1e6)
+            collector.append(spent[0] / n * 1e6)
+    finally:
+        gc.callbacks.remove(note)
+    return statistics.median(cpu), statistics.median(collector)
 
 
 def peers(texts: list[str], repeats: int) -> dict[str, float]:
@@ -116,6 +144,8 @@ def main() -> None:
         ours = rate(lambda: model.predict(texts), len(texts), args.repeats)
         rows = [("model.predict, messages/s", f"{ours:,.0f}")]
     rows.append(("model.predict_table, messages/s", f"{table:,.0f}"))
+    cpu, collector = in_collector(lambda: model.predict(texts), len(texts), args.repeats)
+    rows.append(("predict CPU / in collector, µs a message", f"{cpu:.1f} / {collector:.1f}"))
     p50s, p99s = [], []
     for _ in range(args.repeats):  # each repeat: 2,000 messages one at a time
         latencies = []
