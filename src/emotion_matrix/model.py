@@ -167,7 +167,7 @@ def gc_paused() -> Iterator[None]:
 
     A chunk leaves tens of thousands of small objects alive (its results), and the
     collector would walk them, and every other object of the process, many times over: a
-    seventh of ``predict``'s time. Scoring makes no reference cycles, so the pause leaves no
+    sixth of ``predict``'s CPU time. Scoring makes no reference cycles, so the pause leaves no
     garbage behind. The collector is restarted only if it was running before: a program
     that turned it off keeps it off. (Threads share the switch: a chunk scored while
     another thread's chunk ends runs with the collector on, which is only slower.)
