@@ -180,8 +180,9 @@ def fit_temperature(
         return 1.0
     decision = np.zeros((len(y), len(classes)))
     for train, test in StratifiedKFold(folds, shuffle=True, random_state=random_state).split(np.zeros(len(y)), y):
-        model.fit(features[train], y[train])
-        coef, intercept = _weights(model, features[train], y[train], blend)
+        part, labels = features[train], y[train]
+        model.fit(part, labels)
+        coef, intercept = _weights(model, part, labels, blend)
         decision[test] = features[test] @ coef + intercept
 
     def loss(log_t: float) -> float:

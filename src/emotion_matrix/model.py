@@ -567,11 +567,7 @@ class EmotionModel:
         -------
         list of Prediction
         """
-        results: list[Prediction] = []
-        for values in self._chunks(texts):
-            with gc_paused():
-                results.extend(self._score_chunk(values).predictions())
-        return results
+        return list(itertools.chain.from_iterable(self._per_chunk(texts, _Scores.predictions)))
 
     def predict_one(self, text: object) -> Prediction:
         """Predict one message; see :meth:`predict`."""
@@ -584,10 +580,7 @@ class EmotionModel:
         is the faster way to fill a data frame or a CSV file.
         """
         names = self.head_names
-        parts = []
-        for values in self._chunks(texts):
-            with gc_paused():
-                parts.append(self._score_chunk(values).columns())
+        parts = self._per_chunk(texts, _Scores.columns)
         texts_, statuses, labels, probabilities, keywords, uncertain = zip(*parts) if parts else ((),) * 6
         return PredictionTable(
             _joined(texts_),
@@ -598,11 +591,15 @@ class EmotionModel:
             _joined(uncertain),
         )
 
-    def _chunks(self, texts: Iterable[object]) -> Iterator[Sequence[object]]:
+    def _per_chunk(self, texts: Iterable[object], finish: Callable[[_Scores], object]) -> list:
+        """``finish`` of each scored chunk of ``texts``, in order; each chunk with the collector paused."""
         self._check_fitted()
         values = texts if isinstance(texts, Sequence) and not isinstance(texts, str) else list(texts)
+        parts = []
         for start in range(0, len(values), CHUNK):
-            yield values[start : start + CHUNK]
+            with gc_paused():
+                parts.append(finish(self._score_chunk(values[start : start + CHUNK])))
+        return parts
 
     def _score_chunk(self, values: Sequence[object]) -> _Scores:
         config = self._config()
