@@ -18,13 +18,14 @@ messages never had mean.
 
 from __future__ import annotations
 
+import math
 import os
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -136,7 +137,10 @@ def _few_char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
         grams = [points]
         for n in range(1, ngram_max):
             grams.append([key | point << (21 * n) for key, point in zip(grams[-1], points[n:])])
-        keys += [gram[i] for i in range(len(points)) for gram in grams if i < len(gram)]
+        # Position by position, its n-grams from the shortest; the last positions lack the longer ones.
+        keys += chain.from_iterable(zip(*grams))
+        for i in range(len(grams[-1]), len(points)):
+            keys += [gram[i] for gram in grams if i < len(gram)]
         indptr.append(len(keys))
     return Runs(np.array(keys, dtype=np.uint64), np.array(indptr, dtype=np.int64))
 
@@ -284,6 +288,8 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     [[0.861, 0.509], [0.0, 0.0]]
     """
     n_docs, n_features = len(runs.indptr) - 1, len(idf)
+    if n_docs == 1:
+        return _one_tfidf(runs.ids, idf, unseen)
     owner = runs.owner
     keep = runs.ids >= 0
     key = owner[keep] * n_features + runs.ids[keep]
@@ -305,6 +311,25 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     squares[squares == 0] = 1.0
     data /= np.sqrt(squares)[row]
     return Rows(row, column, data, (n_docs, n_features))
+
+
+def _one_tfidf(ids: np.ndarray, idf: np.ndarray, unseen: float | None) -> Rows:
+    """:func:`tfidf` of one message, in fewer numpy calls (a service's usual call); the same numbers."""
+    column = ids[ids >= 0]
+    unknown = len(ids) - len(column)
+    column.sort()
+    edge = np.empty(len(column) + 1, dtype=bool)
+    edge[0] = edge[-1] = True
+    np.not_equal(column[1:], column[:-1], out=edge[1:-1])
+    edges = edge.nonzero()[0]
+    column = column[edges[:-1]]
+    data = (1.0 + np.log(edges[1:] - edges[:-1])) * idf[column]
+    unseen = float(idf.max(initial=1.0)) if unseen is None else unseen
+    # Summed in column order, as np.bincount sums a batch's rows.
+    square = float(np.cumsum(data * data)[-1]) if len(data) else 0.0
+    square += unknown * unseen**2
+    data /= math.sqrt(square) if square else 1.0
+    return Rows(np.zeros(len(column), dtype=np.int64), column, data, (1, len(idf)))
 
 
 @dataclass(frozen=True, eq=False)

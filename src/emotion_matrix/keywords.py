@@ -45,11 +45,14 @@ def lexicon_spans(words: tuple[str, ...], phrases: frozenset[str], prefixes: fro
     [(0, 2)]
     """
     spans = []
-    i = 0
-    while i < len(words):
+    n = len(words)
+    after = 0  # the first word not taken yet
+    for i in [i for i, word in enumerate(words) if word in prefixes]:  # most words start no phrase
+        if i < after:
+            continue
         best = -1
         text = ""
-        for j in range(i, len(words)):
+        for j in range(i, n):
             text += words[j]
             if text not in prefixes:
                 break
@@ -57,9 +60,7 @@ def lexicon_spans(words: tuple[str, ...], phrases: frozenset[str], prefixes: fro
                 best = j
         if best >= 0:
             spans.append((i, best))
-            i = best + 1
-        else:
-            i += 1
+            after = best + 1
     return spans
 
 
