@@ -64,3 +64,16 @@ def test_batch_paths_match_one_by_one(monkeypatch, short):
     assert [batch.of(i) for i in range(len(corpus))] == [segment(t) for t in corpus]
     assert all(batch.joined[s : s + len(w)] == w for w, s in zip(batch.words, batch.starts))
     assert segment_many([]).indptr.tolist() == [0]
+
+
+def test_one_text_gets_the_same_words_and_offsets_either_way(monkeypatch):
+    """A single text (with or without spaces) collected word by word matches the array path."""
+    corpus = _corpus()[:200] + ["谢谢 你", "好"]
+    monkeypatch.setattr(segment_module, "SHORT", 10**9)
+    short = [segment_many([t]) for t in corpus]
+    monkeypatch.setattr(segment_module, "SHORT", 0)
+    for text, got in zip(corpus, short):
+        want = segment_many([text])
+        assert got.words == want.words, text
+        for name in ("starts", "ends", "indptr"):
+            assert getattr(got, name).tolist() == getattr(want, name).tolist(), (text, name)
