@@ -1,0 +1,121 @@
+"""Scoring speed of this checkout against another commit, timed in alternation.
+
+    python benchmarks/bench_compare.py [--ref HEAD~1] [--data-dir ../shared/data] [--n 10000] [--one 1000] [--rounds 7]
+
+The package source at ``--ref`` is copied (``git archive``) into a temporary folder. Round
+after round, in alternating order, a fresh interpreter is started on each source tree; it
+loads that tree's shipped model and times ``model.predict`` on ``--n`` shopping reviews and
+``predict_one`` on the first ``--one`` of them, one at a time. The table gives each tree's
+medians over the rounds and the median of the rounds' ratios (the two trees of a round run
+back to back, so a ratio is measured under the same load; on a machine whose speed drifts,
+the ratios say more than the rates). It ends by saying whether both trees gave identical
+predictions: the same digest of every ``Prediction``, probabilities included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from common import print_header, shopping_reviews
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CHILD = """
+import hashlib, json, statistics, sys, time
+import emotion_matrix
+from emotion_matrix import load_model
+texts = open(sys.argv[1], encoding="utf-8").read().split("\\n")
+one = int(sys.argv[2])
+model = load_model()
+model.predict(texts[:200])
+start, cpu = time.perf_counter(), time.process_time()
+predictions = model.predict(texts)
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+latencies, cpu_one = [], time.process_time()
+for text in texts[:one]:
+    begin = time.perf_counter()
+    model.predict_one(text)
+    latencies.append(time.perf_counter() - begin)
+cpu_one = time.process_time() - cpu_one
+latencies.sort()
+print(json.dumps({
+    "package": emotion_matrix.__file__,
+    "predict": len(texts) / wall,
+    "predict_cpu": cpu / len(texts) * 1e6,
+    "p50": latencies[len(latencies) // 2] * 1e3,
+    "one_cpu": cpu_one / one * 1e6,
+    "digest": hashlib.sha256(repr(predictions).encode()).hexdigest(),
+}))
+"""
+
+MEASURES = (
+    ("predict", "model.predict, messages/s", "{:,.0f}"),
+    ("predict_cpu", "model.predict, CPU µs a message", "{:.1f}"),
+    ("p50", "predict_one p50, ms", "{:.3f}"),
+    ("one_cpu", "predict_one, CPU µs a call", "{:.1f}"),
+)
+
+
+def source_at(ref: str, into: Path) -> Path:
+    """The ``src`` folder of commit ``ref``, unpacked under ``into``."""
+    archive = into / "source.tar"
+    subprocess.run(["git", "archive", "--format=tar", "-o", str(archive), ref, "src"], cwd=ROOT, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into / "src"
+
+
+def measure(source: Path, text_file: Path, one: int) -> dict:
+    """One fresh interpreter's figures, with ``source`` first on its path."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, "-c", CHILD, str(text_file), str(one)]
+    run = subprocess.run(command, env=env, cwd=text_file.parent, capture_output=True, text=True, check=True)
+    result = json.loads(run.stdout)
+    if not Path(result["package"]).resolve().is_relative_to(source.resolve()):
+        raise SystemExit(f"the child imported {result['package']}, not the package under {source}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ref", default="HEAD~1", help="the commit to compare with (default: HEAD~1)")
+    parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared/data")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--one", type=int, default=1_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    texts = shopping_reviews(args.data_dir, args.n)
+    with tempfile.TemporaryDirectory() as folder:
+        text_file = Path(folder) / "texts.txt"
+        text_file.write_text("\n".join(texts), encoding="utf-8")
+        trees = {"this checkout": ROOT / "src", args.ref: source_at(args.ref, Path(folder))}
+        runs: dict[str, list[dict]] = {name: [] for name in trees}
+        for round_ in range(args.rounds):
+            order = list(trees) if round_ % 2 == 0 else list(reversed(trees))
+            for name in order:
+                runs[name].append(measure(trees[name], text_file, min(args.one, len(texts))))
+    ours, theirs = runs["this checkout"], runs[args.ref]
+    print_header()
+    print(f"texts: {len(texts)} shopping reviews; {args.rounds} rounds; compared with {args.ref}")
+    print()
+    print(f"{'measure (median)':<36}{'this checkout':>16}{args.ref:>16}{'ratio':>10}")
+    for key, label, shape in MEASURES:
+        # The ratio says how many times better this checkout is: rates higher, times lower.
+        pairs = [(a[key], b[key]) for a, b in zip(ours, theirs)]
+        ratio = statistics.median(a / b if key == "predict" else b / a for a, b in pairs)
+        mine, other = (statistics.median(column) for column in zip(*pairs))
+        print(f"{label:<36}{shape.format(mine):>16}{shape.format(other):>16}{ratio:>9.3f}x")
+    same = {run["digest"] for run in ours + theirs}
+    print(f"\npredictions identical in every run: {'yes' if len(same) == 1 else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
