@@ -105,12 +105,13 @@ def keyword_spans(
     >>> keyword_spans(("这", "菜", "不", "好吃"), [0.0, 0.0, 0.1, -1.5])
     [(2, 3)]
     """
-    scores = [-v if i and words[i - 1] in NEGATORS else v for i, v in enumerate(scores)]
+    if not NEGATORS.isdisjoint(words):
+        scores = [-v if i and words[i - 1] in NEGATORS else v for i, v in enumerate(scores)]
     ranked: list[tuple[int, float, int, int]] = []
-    for tier, spans in enumerate((lexicon_spans(words, phrases, prefixes), weight_spans(words, scores))):
+    for tier in (0, 1):
         if tier and ranked:
             break
-        for left, right in spans:
+        for left, right in weight_spans(words, scores) if tier else lexicon_spans(words, phrases, prefixes):
             inner = range(left, right + 1)
             weight = sum(scores[i] for i in inner)
             against = any(scores[i] < 0 and words[i] not in EXTEND_LEFT for i in inner)
