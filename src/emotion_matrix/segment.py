@@ -87,7 +87,7 @@ class Segmented:
 
 def _collect(joined: str, tokens: list[str]) -> Segmented:
     """:func:`segment_many`'s result built word by word (cheaper than arrays for short input)."""
-    if " " not in joined and "\n" not in joined:  # one text without spaces (a service's usual call): all words
+    if not any(map(str.isspace, tokens)):  # one text without spaces (a service's usual call): all are words
         ends = np.fromiter(itertools.accumulate(map(len, tokens)), dtype=np.int64, count=len(tokens))
         starts = np.zeros_like(ends)
         starts[1:] = ends[:-1]
