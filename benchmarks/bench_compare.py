@@ -78,7 +78,9 @@ MEASURES = (
 def source_at(ref: str, into: Path) -> Path:
     """The ``src`` folder of commit ``ref``, unpacked under ``into``."""
     archive = into / "source.tar"
-    subprocess.run(["git", "archive", "--format=tar", "-o", str(archive), ref, "src"], cwd=ROOT, check=True)
+    command = ["git", "archive", "--format=tar", "-o", str(archive), ref, "src"]
+    if subprocess.run(command, cwd=ROOT).returncode:
+        raise SystemExit(f"cannot read the source of {ref!r}; pass a commit of this repository")
     with tarfile.open(archive) as tar:
         # The safe extraction filter where this Python has it (3.12, and patch releases of 3.10 and 3.11).
         tar.extractall(into, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
@@ -91,7 +93,9 @@ def measure(source: Path, text_file: Path, one: int) -> dict:
     path = os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": path}
     command = [sys.executable, "-c", CHILD, str(text_file), str(one)]
-    run = subprocess.run(command, env=env, cwd=text_file.parent, capture_output=True, text=True, check=True)
+    run = subprocess.run(command, env=env, cwd=text_file.parent, capture_output=True, text=True)
+    if run.returncode:
+        raise SystemExit(f"scoring with the package under {source} failed:\n{run.stderr[-2000:]}")
     result = json.loads(run.stdout)
     if not Path(result["package"]).resolve().is_relative_to(source.resolve()):
         raise SystemExit(f"the child imported {result['package']}, not the package under {source}")
