@@ -90,6 +90,19 @@ def test_small_and_large_products_give_identical_numbers(monkeypatch, columns):
         assert np.array_equal(one.dot(weights)[0], large[i])
 
 
+@pytest.mark.parametrize("unseen", [None, 7.5])
+@pytest.mark.parametrize("ids", [[], [-1], [-1, -1, 3], [4], [2, 2, 2], [0, -1, 0, 5, 1, 5]])
+def test_one_message_gets_the_numbers_of_the_batch_path(ids, unseen):
+    """Edge cases of the one-message path: no features, only unknown ones, repeats."""
+    idf = np.array([1.5, 2.0, 3.0, 4.0, 2.5, 6.0])
+    weights = np.random.default_rng(1).normal(size=(6, 4))
+    one = tfidf(Runs(np.array(ids, dtype=np.int64), np.array([0, len(ids)])), idf, unseen)
+    # The same message first in a batch of two takes the batch path.
+    batch = Runs(np.array([*ids, 1, 3], dtype=np.int64), np.array([0, len(ids), len(ids) + 2]))
+    assert np.array_equal(one.dot(weights)[0], tfidf(batch, idf, unseen).dot(weights)[0])
+    assert np.array_equal(one.matrix().toarray()[0], tfidf(batch, idf, unseen).matrix().toarray()[0])
+
+
 def _vectors_file(tmp_path, words, vectors, name="vectors.npz"):
     path = tmp_path / name
     np.savez(path, words=np.array(words), vectors=np.asarray(vectors))
