@@ -288,6 +288,7 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     [[0.861, 0.509], [0.0, 0.0]]
     """
     n_docs, n_features = len(runs.indptr) - 1, len(idf)
+    unseen = float(idf.max(initial=1.0)) if unseen is None else unseen
     if n_docs == 1:
         return _one_tfidf(runs.ids, idf, unseen)
     owner = runs.owner
@@ -296,40 +297,46 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     if n_docs * n_features < 2**31:
         key = key.astype(np.int32)  # sorts twice as fast as 64-bit keys
     key.sort()
-    # Runs of equal keys are a message's occurrences of one feature; few numpy calls, so one message is quick too.
-    edge = np.empty(len(key) + 1, dtype=bool)
-    edge[0] = edge[-1] = True
-    np.not_equal(key[1:], key[:-1], out=edge[1:-1])
-    edges = edge.nonzero()[0]
-    first = edges[:-1]
-    tf = edges[1:] - first
+    # Runs of equal keys are a message's occurrences of one feature.
+    first, tf = _equal_runs(key)
     row, column = np.divmod(key[first], n_features)
     data = (1.0 + np.log(tf)) * idf[column]
     unknown = np.bincount(owner[~keep], minlength=n_docs)
-    unseen = float(idf.max(initial=1.0)) if unseen is None else unseen
     squares = np.bincount(row, weights=data * data, minlength=n_docs) + unknown * unseen**2
     squares[squares == 0] = 1.0
     data /= np.sqrt(squares)[row]
     return Rows(row, column, data, (n_docs, n_features))
 
 
-def _one_tfidf(ids: np.ndarray, idf: np.ndarray, unseen: float | None) -> Rows:
+def _one_tfidf(ids: np.ndarray, idf: np.ndarray, unseen: float) -> Rows:
     """:func:`tfidf` of one message, in fewer numpy calls (a service's usual call); the same numbers."""
     column = ids[ids >= 0]
     unknown = len(ids) - len(column)
     column.sort()
-    edge = np.empty(len(column) + 1, dtype=bool)
-    edge[0] = edge[-1] = True
-    np.not_equal(column[1:], column[:-1], out=edge[1:-1])
-    edges = edge.nonzero()[0]
-    column = column[edges[:-1]]
-    data = (1.0 + np.log(edges[1:] - edges[:-1])) * idf[column]
-    unseen = float(idf.max(initial=1.0)) if unseen is None else unseen
+    first, tf = _equal_runs(column)
+    column = column[first]
+    data = (1.0 + np.log(tf)) * idf[column]
     # Summed in column order, as np.bincount sums a batch's rows.
     square = float(np.cumsum(data * data)[-1]) if len(data) else 0.0
     square += unknown * unseen**2
     data /= math.sqrt(square) if square else 1.0
     return Rows(np.zeros(len(column), dtype=np.int64), column, data, (1, len(idf)))
+
+
+def _equal_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each run of equal values of a sorted array starts, and how long it is.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in _equal_runs(np.array([3, 3, 5, 7, 7, 7]))]
+    [[0, 2, 3], [2, 1, 3]]
+    """
+    edge = np.empty(len(values) + 1, dtype=bool)
+    edge[0] = edge[-1] = True
+    np.not_equal(values[1:], values[:-1], out=edge[1:-1])
+    edges = edge.nonzero()[0]
+    first = edges[:-1]
+    return first, edges[1:] - first
 
 
 @dataclass(frozen=True, eq=False)
