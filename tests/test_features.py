@@ -85,22 +85,38 @@ def test_small_and_large_products_give_identical_numbers(monkeypatch, columns):
     small = rows.dot(weights)
     assert np.array_equal(small, large)
     assert np.allclose(small, rows.matrix().toarray() @ weights)
-    for i in np.flatnonzero(lengths > 1)[:20].tolist():  # one message alone takes a path of its own
-        one = tfidf(Runs(runs.ids[runs.indptr[i] : runs.indptr[i + 1]], np.array([0, lengths[i]])), idf)
-        assert np.array_equal(one.dot(weights)[0], large[i])
 
 
-@pytest.mark.parametrize("unseen", [None, 7.5])
-@pytest.mark.parametrize("ids", [[], [-1], [-1, -1, 3], [4], [2, 2, 2], [0, -1, 0, 5, 1, 5]])
-def test_one_message_gets_the_numbers_of_the_batch_path(ids, unseen):
-    """Edge cases of the one-message path: no features, only unknown ones, repeats."""
-    idf = np.array([1.5, 2.0, 3.0, 4.0, 2.5, 6.0])
-    weights = np.random.default_rng(1).normal(size=(6, 4))
-    one = tfidf(Runs(np.array(ids, dtype=np.int64), np.array([0, len(ids)])), idf, unseen)
-    # The same message first in a batch of two takes the batch path.
-    batch = Runs(np.array([*ids, 1, 3], dtype=np.int64), np.array([0, len(ids), len(ids) + 2]))
-    assert np.array_equal(one.dot(weights)[0], tfidf(batch, idf, unseen).dot(weights)[0])
-    assert np.array_equal(one.matrix().toarray()[0], tfidf(batch, idf, unseen).matrix().toarray()[0])
+@pytest.mark.parametrize("vectors", [False, True])
+@pytest.mark.parametrize("char_ngram_max", [0, 1, 2, 3])
+def test_one_message_gets_the_numbers_of_the_batch_path(tmp_path, char_ngram_max, vectors):
+    """One message takes a path of its own; its edge cases: unknown words and characters, repeats, negation."""
+    given = _vectors_file(tmp_path, ["慢", "快", "新词"], [[1, 0], [0, 1], [1, 1]]) if vectors else None
+    train = [["太", "慢", "了"], ["快", "好", "好"], ["不", "好吃"]]
+    space, _ = features.FeatureSpace.fit(
+        [w for t in train for w in t],
+        np.cumsum([0] + [len(t) for t in train]),
+        ["".join(t) for t in train],
+        char_ngram_max,
+        12,
+        features.WordVectors.load(given) if vectors else None,
+        2.0,
+        negation=True,
+    )
+    n_rows = len(space.vocabulary) + len(space.char_buckets) + len(space.vectors)
+    weights = np.random.default_rng(char_ngram_max).normal(size=(n_rows, 4))
+    other = ["快", "好"]
+    for message in (
+        ["慢", "慢", "慢"],
+        ["新词"],
+        ["陌生", "词"],
+        ["不", "好吃", "好", "了"],
+        ["太", "慢", "了", "太", "慢"],
+    ):
+        text = "".join(message)
+        one = space.decision(space.words(message, np.array([0, len(message)])), [text], weights)
+        both = space.words(message + other, np.array([0, len(message), len(message) + len(other)]))
+        assert np.array_equal(one[0], space.decision(both, [text, "".join(other)], weights)[0])
 
 
 def _vectors_file(tmp_path, words, vectors, name="vectors.npz"):
@@ -169,9 +185,8 @@ def test_vector_part_of_the_decision_matches_the_features(tmp_path):
     space, _ = _space_with_vectors(tmp_path, weight=1.5)
     runs = space.words(["新词", "慢", "快", "好"], np.array([0, 2, 4]))
     weights = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])
-    zeros_words = np.zeros((len(space.vocabulary), 3))
-    zeros_chars = np.zeros((len(space.char_buckets), 3))
-    got = space.decision(runs, ["新词慢", "快好"], zeros_words, zeros_chars, space.vectors @ weights)
+    zeros = np.zeros((len(space.vocabulary) + len(space.char_buckets), 3))
+    got = space.decision(runs, ["新词慢", "快好"], np.vstack([zeros, space.vectors @ weights]))
     assert np.allclose(got, space.vector_features(runs) @ weights)
 
 

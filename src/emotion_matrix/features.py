@@ -65,8 +65,6 @@ class Runs:
         >>> Runs(np.array([3, -1, 4]), np.array([0, 2, 3])).owner.tolist()
         [0, 0, 1]
         """
-        if len(self.indptr) == 2:  # one message (a service's usual call): no arrays to build
-            return np.zeros(len(self.ids), dtype=np.int64)
         return np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), self.indptr[1:] - self.indptr[:-1])
 
 
@@ -143,6 +141,23 @@ def _few_char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
             keys += [gram[i] for gram in grams if i < len(gram)]
         indptr.append(len(keys))
     return Runs(np.array(keys, dtype=np.uint64), np.array(indptr, dtype=np.int64))
+
+
+def text_keys(text: str, ngram_max: int) -> np.ndarray:
+    """The keys of :func:`char_keys` of one text, all its unigrams first, then its bigrams, ...
+
+    The order differs from :func:`char_keys`'s; a message's TF-IDF does not depend on it.
+
+    Examples
+    --------
+    >>> sorted(text_keys("太慢", 2).tolist()) == sorted(char_keys(["太慢"], 2).ids.tolist())
+    True
+    """
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    grams = [points]
+    for n in range(1, ngram_max):
+        grams.append(grams[-1][:-1] | points[n:] << np.uint64(21 * n))
+    return np.concatenate(grams)
 
 
 def hash_keys(keys: np.ndarray, bits: int) -> np.ndarray:
@@ -259,15 +274,11 @@ class Rows:
     def dot(self, weights: np.ndarray) -> np.ndarray:
         """``rows @ weights`` for a dense ``weights`` with one row per feature.
 
-        Every way adds each row's products in column order, so one message, small and
-        large batches give identical numbers (a test checks this).
+        Either way adds each row's products in column order, so small and large batches
+        give identical numbers (a test checks this).
         """
         if len(self.data) > SMALL:
             return np.asarray(self.matrix() @ weights)
-        if self.shape[0] == 1 and weights.shape[1] > 1:
-            # Summed over the first axis, rows of two or more columns are added one after another
-            # (one column would be summed pairwise, in another order).
-            return (weights[self.column] * self.data[:, None]).sum(axis=0, keepdims=True)
         out = np.zeros((self.shape[0], weights.shape[1]))
         np.add.at(out, self.row, weights[self.column] * self.data[:, None])
         return out
@@ -289,8 +300,6 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     """
     n_docs, n_features = len(runs.indptr) - 1, len(idf)
     unseen = float(idf.max(initial=1.0)) if unseen is None else unseen
-    if n_docs == 1:
-        return _one_tfidf(runs.ids, idf, unseen)
     owner = runs.owner
     keep = runs.ids >= 0
     key = owner[keep] * n_features + runs.ids[keep]
@@ -306,21 +315,6 @@ def tfidf(runs: Runs, idf: np.ndarray, unseen: float | None = None) -> Rows:
     squares[squares == 0] = 1.0
     data /= np.sqrt(squares)[row]
     return Rows(row, column, data, (n_docs, n_features))
-
-
-def _one_tfidf(ids: np.ndarray, idf: np.ndarray, unseen: float) -> Rows:
-    """:func:`tfidf` of one message, in fewer numpy calls (a service's usual call); the same numbers."""
-    column = ids[ids >= 0]
-    unknown = len(ids) - len(column)
-    column.sort()
-    first, tf = _equal_runs(column)
-    column = column[first]
-    data = (1.0 + np.log(tf)) * idf[column]
-    # Summed in column order, as np.bincount sums a batch's rows.
-    square = float(np.cumsum(data * data)[-1]) if len(data) else 0.0
-    square += unknown * unseen**2
-    data /= math.sqrt(square) if square else 1.0
-    return Rows(np.zeros(len(column), dtype=np.int64), column, data, (1, len(idf)))
 
 
 def _equal_runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -401,13 +395,18 @@ class FeatureSpace:
 
     def __getstate__(self) -> dict:
         # Look-up tables are rebuilt on first use: a pickled model (sent to worker processes) stays small.
-        tables = ("index", "table", "unseen", "vector_of", "negator", "negated_of")
+        tables = ("idf", "index", "table", "unseen", "vector_of", "feature_of", "negator", "negated_of")
         return {k: v for k, v in self.__dict__.items() if k not in tables}
 
     @cached_property
     def unseen(self) -> tuple[float, float]:
         """The IDF an unseen word and an unseen character n-gram count with (the largest)."""
         return float(self.word_idf.max(initial=1.0)), float(self.char_idf.max(initial=1.0))
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        """The IDF of each TF-IDF feature: the words', then the character n-grams'."""
+        return np.concatenate([self.word_idf, self.char_idf])
 
     @cached_property
     def index(self) -> dict[str, int]:
@@ -423,11 +422,19 @@ class FeatureSpace:
 
     @cached_property
     def vector_of(self) -> np.ndarray:
-        """Per id of :attr:`index`, the row of its word vector, ``-1`` for none."""
+        """Per id of :attr:`index`, the row of its word vector, ``-1`` for none; one more entry (-1) for id -1."""
         index = self.index
-        rows = np.full(len(index), -1, dtype=np.int64)
+        rows = np.full(len(index) + 1, -1, dtype=np.int64)
         rows[[index[w] for w in self.vector_words]] = np.arange(len(self.vector_words))
         return rows
+
+    @cached_property
+    def feature_of(self) -> np.ndarray:
+        """Per id of :attr:`index`, its feature id: itself for a word of the vocabulary, else ``-1``; one more entry
+        (-1) for id -1."""
+        ids = np.arange(len(self.index) + 1, dtype=np.int64)
+        ids[len(self.vocabulary) :] = -1
+        return ids
 
     @cached_property
     def table(self) -> np.ndarray:
@@ -461,21 +468,16 @@ class FeatureSpace:
         if not self.vector_words and not self.negation:
             return runs
         ids = plain = runs.ids
+        # (Table look-ups with take: cheaper than indexing for a message's few words; id -1 reads the last entry.)
         if self.negation and len(ids):
-            negates = self.negator[ids]
+            negates = self.negator.take(ids)
             negates[indptr[1:] - 1] = False  # a message's last word negates nothing of the next one
-            after = np.flatnonzero(negates[:-1]) + 1
+            after = negates[:-1].nonzero()[0] + 1
             if len(after):
                 ids = ids.copy()
-                ids[after] = self.negated_of[ids[after]]
-        rows = np.where(ids >= 0, self.vector_of[ids], -1) if self.vector_words else None
-        vocabulary = len(self.vocabulary)
-        return Runs(
-            np.where(ids < vocabulary, ids, -1),
-            indptr,
-            rows,
-            np.where(plain < vocabulary, plain, -1) if self.negation else None,
-        )
+                ids[after] = self.negated_of.take(ids[after])
+        rows = self.vector_of.take(ids) if self.vector_words else None
+        return Runs(self.feature_of.take(ids), indptr, rows, self.feature_of.take(plain) if self.negation else None)
 
     def vector_features(self, word_ids: Runs) -> np.ndarray:
         """Per message, ``vector_weight`` times the mean of its words' vectors (zeros without any)."""
@@ -490,26 +492,63 @@ class FeatureSpace:
         shape = (len(counts), len(self.vectors))
         return Rows(owner, rows[has], self.vector_weight / counts[owner], shape)
 
-    def decision(
-        self,
-        word_ids: Runs,
-        texts: Sequence[str],
-        word_weights: np.ndarray,
-        char_weights: np.ndarray,
-        vector_table: np.ndarray | None = None,
-    ):
+    def decision(self, word_ids: Runs, texts: Sequence[str], weights: np.ndarray) -> np.ndarray:
         """``features @ weights`` for a batch, without building its whole feature matrix.
 
-        ``word_weights`` and ``char_weights`` hold one row per word and per character
-        feature; ``vector_table`` is ``vectors @ weights`` of the word-vector dimensions, one
-        row per word vector, so each message adds up rows of its own words and its result
-        does not depend on the batch around it.
+        ``weights`` holds one row per word, then per character feature, then per word
+        vector: a word vector's row is ``vector @`` the weights of the word-vector
+        dimensions, so each message adds up rows of its own words and its result does not
+        depend on the batch around it. Its columns (two or more) are the heads' labels.
         """
+        if len(texts) == 1:
+            return self._one_decision(word_ids, texts[0], weights)
+        n_words, n_tfidf = len(self.vocabulary), len(self.idf)
         word_unseen, char_unseen = self.unseen
-        out = tfidf(word_ids, self.word_idf, word_unseen).dot(word_weights)
+        out = tfidf(word_ids, self.word_idf, word_unseen).dot(weights[:n_words])
         if self.char_ngram_max:
             char_ids = char_runs(texts, self.char_ngram_max, self.char_bits, self.table)
-            out += tfidf(char_ids, self.char_idf, char_unseen).dot(char_weights)
+            out += tfidf(char_ids, self.char_idf, char_unseen).dot(weights[n_words:n_tfidf])
         if self.vector_words:
-            out += self._vector_means(word_ids).dot(vector_table)
+            out += self._vector_means(word_ids).dot(weights[n_tfidf:])
+        return out
+
+    def _one_decision(self, word_ids: Runs, text: str, weights: np.ndarray) -> np.ndarray:
+        """:meth:`decision` of one message (a service's usual call), its rows of ``weights`` gathered at once.
+
+        The numbers are the batch path's: each block's products are added in column order
+        (rows of two or more columns summed over the first axis are added one after
+        another), then the blocks one after another.
+        """
+        n_words, n_tfidf = len(self.vocabulary), len(self.idf)
+        ids = word_ids.ids
+        words = ids[ids >= 0]
+        chars = (
+            self.table[hash_keys(text_keys(text, self.char_ngram_max), self.char_bits)]
+            if self.char_ngram_max
+            else ids[:0]
+        )
+        known = chars[chars >= 0]
+        column = np.concatenate([words, known + n_words])
+        column.sort()  # the words' features first, then the characters'
+        first, tf = _equal_runs(column)
+        column = column[first]
+        data = (1.0 + np.log(tf)) * self.idf[column]
+        split = int(column.searchsorted(n_words))
+        for block, unknown, unseen in zip(
+            (data[:split], data[split:]), (len(ids) - len(words), len(chars) - len(known)), self.unseen
+        ):
+            # Added in column order, as np.bincount adds a batch's rows.
+            square = float((block * block).cumsum()[-1]) if len(block) else 0.0
+            square += unknown * unseen**2
+            block /= math.sqrt(square) if square else 1.0
+        end = len(column)
+        if self.vector_words:
+            rows = word_ids.vector_rows[word_ids.vector_rows >= 0]
+            column = np.concatenate([column, rows + n_tfidf])
+            data = np.concatenate([data, np.full(len(rows), self.vector_weight / max(len(rows), 1))])
+        products = weights.take(column, axis=0)  # cheaper than weights[column], the same rows
+        products *= data[:, None]
+        out = products[:split].sum(axis=0, keepdims=True)
+        out += products[split:end].sum(axis=0, keepdims=True)
+        out += products[end:].sum(axis=0, keepdims=True)
         return out

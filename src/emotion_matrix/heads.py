@@ -42,10 +42,11 @@ def probabilities(decision: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     >>> probabilities(np.array([[0.0, 0.0], [0.0, 2.0]]), 2.0).round(3).tolist()
     [[0.5, 0.5], [0.269, 0.731]]
     """
+    # The ufuncs' own reductions: what ndarray.max and .sum call, without their Python wrappers.
     z = decision / temperature
-    z -= z.max(axis=1, keepdims=True)
+    z -= np.maximum.reduce(z, axis=1, keepdims=True)
     np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
+    z /= np.add.reduce(z, axis=1, keepdims=True)
     return z
 
 

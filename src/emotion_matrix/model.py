@@ -337,12 +337,10 @@ def _warn_conflicts(texts: Sequence[str], columns: dict[str, np.ndarray]) -> Non
 class _Scorer:
     """Everything scoring reads, derived once from the fitted arrays (never changed after)."""
 
-    word_weights: np.ndarray  # words x all heads' labels
-    char_weights: np.ndarray
-    vector_table: np.ndarray  # word vectors x all heads' labels: each vector times the heads' weights
+    weights: np.ndarray  # words, character features and word vectors x all heads' labels (see FeatureSpace.decision)
     intercept: np.ndarray
     heads: tuple[tuple[str, tuple[str, ...], slice, float], ...]
-    keyword_table: np.ndarray | None  # words x keyword-head labels; 0 for punctuation
+    keyword_table: np.ndarray  # words x keyword-head labels; 0 for punctuation, and a last row of 0s for id -1
     keyword_head: int
     automaton: object  # finds the keyword lexicon's phrases in a batch; None without a lexicon
     lexicon: tuple[frozenset[str], frozenset[str]]  # the phrases and all their prefixes
@@ -530,22 +528,22 @@ class EmotionModel:
         phrases = getattr(self, "keyword_lexicon_", ())
         tests = {"negator": NEGATORS.__contains__, "extend": EXTEND_LEFT.__contains__, "word": is_word}
         flags = {name: np.fromiter(map(test, space.vocabulary), bool, n_words) for name, test in tests.items()}
-        vector_table = space.vectors.astype(np.float64) @ coef[n_features:].astype(np.float64)
+        weights = np.empty((n_features + len(space.vectors), coef.shape[1]))
+        weights[:n_features] = coef[:n_features]
+        weights[n_features:] = space.vectors.astype(np.float64) @ coef[n_features:].astype(np.float64)
         keyword_columns = heads[keyword_head][2]
         keyword_table = coef[:n_words, keyword_columns] * space.word_idf[:, None]
         if space.vector_words:
             # What a word's vector adds to its push (the vector block's weights, seen through the word).
             rows = space.vector_of[:n_words]
-            pushes = vector_table[:, keyword_columns]
+            pushes = weights[n_features:, keyword_columns]
             keyword_table += KEYWORD_VECTOR_SHARE * np.where(rows[:, None] >= 0, pushes[rows], 0.0)
         keyword_table *= flags["word"][:, None]  # punctuation never becomes a keyword: its weight is 0
         return _Scorer(
-            word_weights=coef[:n_words].astype(np.float64),
-            char_weights=coef[n_words:n_features].astype(np.float64),
-            vector_table=vector_table,
+            weights=weights,
             intercept=np.concatenate([h.intercept for h in self.heads_.values()]),
             heads=tuple(heads),
-            keyword_table=keyword_table.astype(np.float32),
+            keyword_table=np.vstack([keyword_table, np.zeros(keyword_table.shape[1])]).astype(np.float32),
             keyword_head=keyword_head,
             automaton=make_automaton(phrases),
             lexicon=(frozenset(phrases), frozenset(p[:n] for p in phrases for n in range(1, len(p) + 1))),
@@ -606,9 +604,7 @@ class EmotionModel:
         scorer = self._get_scorer()
         batch = _prepare(values, config.max_chars)
         words = self.features_.words(batch.words.words, batch.words.indptr)
-        decision = self.features_.decision(
-            words, batch.texts, scorer.word_weights, scorer.char_weights, scorer.vector_table
-        )
+        decision = self.features_.decision(words, batch.texts, scorer.weights)
         decision += scorer.intercept
         heads = tuple(
             (name, classes, probabilities(decision[:, columns], temperature))
@@ -628,20 +624,18 @@ class EmotionModel:
         predicted = proba.argmax(axis=1)
         todo = [classes[k] != NO_KEYWORD_LABEL for k in predicted.tolist()]
         plain = words.ids if words.plain_ids is None else words.plain_ids  # a keyword's push is the word's own
-        known = plain >= 0
-        ids = np.where(known, plain, 0)
         segmented = batch.words
         if sum(todo) <= FEW:
             spans = []
             indptr = words.indptr.tolist()
             for doc in (i for i, t in enumerate(todo) if t):
                 start, end = indptr[doc], indptr[doc + 1]
-                scores = scorer.keyword_table[ids[start:end], predicted[doc]] * known[start:end]
+                scores = scorer.keyword_table[plain[start:end], predicted[doc]]
                 found = keyword_spans(tuple(segmented.words[start:end]), scores.tolist(), *scorer.lexicon)
                 spans += [(doc, left + start, right + start) for left, right in found]
             docs, lefts, rights = (list(column) for column in zip(*spans)) if spans else ([], [], [])
         else:
-            scores = scorer.keyword_table[ids, predicted[words.owner]] * known
+            scores = scorer.keyword_table[plain, predicted[words.owner]]
             flags = _flags(scorer, segmented.words, plain)
             lengths = segmented.ends - segmented.starts
             marked = np.array(todo)

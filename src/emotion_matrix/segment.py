@@ -88,10 +88,8 @@ class Segmented:
 def _collect(joined: str, tokens: list[str]) -> Segmented:
     """:func:`segment_many`'s result built word by word (cheaper than arrays for short input)."""
     if not any(map(str.isspace, tokens)):  # one text without spaces (a service's usual call): all are words
-        ends = np.fromiter(itertools.accumulate(map(len, tokens)), dtype=np.int64, count=len(tokens))
-        starts = np.zeros_like(ends)
-        starts[1:] = ends[:-1]
-        return Segmented(joined, tokens, starts, ends, np.array([0, len(tokens)], dtype=np.int64))
+        bounds = np.fromiter(itertools.accumulate(map(len, tokens), initial=0), dtype=np.int64, count=len(tokens) + 1)
+        return Segmented(joined, tokens, bounds[:-1], bounds[1:], np.array([0, len(tokens)], dtype=np.int64))
     words: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
