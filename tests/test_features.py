@@ -17,16 +17,15 @@ def test_char_keys_count_every_ngram_and_never_cross_texts():
 
 
 @pytest.mark.parametrize("ngram_max", [1, 2, 3])
-def test_char_keys_of_a_few_characters_match_the_array_path(monkeypatch, ngram_max):
+def test_one_text_has_the_keys_of_the_batch(ngram_max):
+    """One message's keys (its own order) are those char_keys gives it in a batch."""
     rng = np.random.default_rng(ngram_max)
     alphabet = list("太慢了好差评谢!？ a1😀")
     texts = ["".join(rng.choice(alphabet, size=n)) for n in rng.integers(0, 12, size=40)]
-    few = [char_keys(texts[i : i + 3], ngram_max) for i in range(0, 40, 3)]
-    assert sum(map(len, texts[:3])) < features.FEW_CHARS  # the loop path was taken
-    monkeypatch.setattr(features, "FEW_CHARS", 0)
-    for i, runs in zip(range(0, 40, 3), few):
-        arrays = char_keys(texts[i : i + 3], ngram_max)
-        assert runs.ids.tolist() == arrays.ids.tolist() and runs.indptr.tolist() == arrays.indptr.tolist()
+    runs = char_keys(texts, ngram_max)
+    for i, text in enumerate(texts):
+        batch = runs.ids[runs.indptr[i] : runs.indptr[i + 1]]
+        assert sorted(features.text_keys(text, ngram_max).tolist()) == sorted(batch.tolist()), text
 
 
 def test_char_keys_reject_long_ngrams():

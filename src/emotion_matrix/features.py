@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
-from itertools import chain, repeat
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,6 @@ from .errors import DataError
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier (odd, 2**64 / golden ratio)
 _BREAK = 10  # the line break that separates messages in a joined batch
 MAX_CHAR_NGRAM = 3  # three 21-bit code points fill a 64-bit key
-FEW_CHARS = 256  # below this many characters in a batch, character n-grams are listed with plain loops
 # A word right after one of these is negated (keywords.NEGATORS holds the same words).
 NEGATORS = frozenset("不 没 没有 别 不是 不太 不够 并不 毫不 从不 未 无 不会 不能 不要 不用 没什么".split())
 NEGATED = "¬"  # marks the negated form of a word
@@ -111,8 +110,6 @@ def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
     """
     if not 1 <= ngram_max <= MAX_CHAR_NGRAM:
         raise ValueError(f"character n-grams must be 1 to {MAX_CHAR_NGRAM} long; got {ngram_max}")
-    if sum(map(len, texts)) < FEW_CHARS:
-        return _few_char_keys(texts, ngram_max)
     points = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     ends = points == _BREAK
     keys = np.zeros((len(points), ngram_max), dtype=np.uint64)
@@ -124,23 +121,6 @@ def char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
     owner = np.cumsum(ends)
     counts = np.bincount(owner, weights=valid.sum(axis=1), minlength=len(texts)).astype(np.int64)
     return Runs(keys[valid], np.concatenate([[0], np.cumsum(counts)]))
-
-
-def _few_char_keys(texts: Sequence[str], ngram_max: int) -> Runs:
-    """:func:`char_keys` with plain loops, in the same order: cheaper than array passes for a few characters."""
-    keys: list[int] = []
-    indptr = [0]
-    for text in texts:
-        points = list(map(ord, text))
-        grams = [points]
-        for n in range(1, ngram_max):
-            grams.append([key | point << (21 * n) for key, point in zip(grams[-1], points[n:])])
-        # Position by position, its n-grams from the shortest; the last positions lack the longer ones.
-        keys += chain.from_iterable(zip(*grams))
-        for i in range(len(grams[-1]), len(points)):
-            keys += [gram[i] for gram in grams if i < len(gram)]
-        indptr.append(len(keys))
-    return Runs(np.array(keys, dtype=np.uint64), np.array(indptr, dtype=np.int64))
 
 
 def text_keys(text: str, ngram_max: int) -> np.ndarray:
