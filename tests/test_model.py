@@ -12,8 +12,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction, PredictionTable
-from emotion_matrix.model import FEW
-from emotion_matrix.segment import segment
+from emotion_matrix.model import FEW, _phrases
+from emotion_matrix.segment import segment, segment_many
 
 from .conftest import DATA, SMALL
 
@@ -365,3 +365,28 @@ def test_the_garbage_collector_is_paused_per_chunk_and_restored(trained_model, m
     with pytest.raises(RuntimeError, match="boom"):
         getattr(trained_model, method)(texts)
     assert gc.isenabled()
+
+
+def test_keyword_phrases_skip_overlaps_and_repeats_up_to_the_limit():
+    """Spans are taken strongest first; one sharing a word with a taken span, or repeating its phrase, is skipped."""
+    texts = ["太慢了太慢了真的很差", "服务很好", "态度太差了，气死了"]
+    segmented = segment_many(texts)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        spans = []
+        for doc in range(len(texts)):
+            lo, hi = int(segmented.indptr[doc]), int(segmented.indptr[doc + 1])
+            for _ in range(rng.integers(0, 6)):
+                left = int(rng.integers(lo, hi))
+                spans.append((doc, left, int(rng.integers(left, min(left + 3, hi)))))
+        docs, lefts, rights = (list(column) for column in zip(*spans)) if spans else ([], [], [])
+        limit = int(rng.integers(1, 4))
+        expected = {}
+        for doc, left, right in spans:  # the rule, with every message's taken words tracked
+            found, taken = expected.setdefault(doc, ([], set()))
+            phrase = segmented.joined[segmented.starts[left] : segmented.ends[right]]
+            if len(found) < limit and taken.isdisjoint(range(left, right + 1)) and phrase not in found:
+                found.append(phrase)
+                taken.update(range(left, right + 1))
+        got = dict(_phrases(texts, segmented, docs, lefts, rights, limit))
+        assert got == {doc: tuple(found) for doc, (found, _) in expected.items() if found}

@@ -771,19 +771,37 @@ def _phrases(
     """
     starts = segmented.starts[lefts].tolist()
     ends = segmented.ends[rights].tolist()
+    tangled = _tangled(np.asarray(docs, dtype=np.int64), np.asarray(lefts), np.asarray(rights), len(segmented.words))
     joined = segmented.joined
-    current, found, taken, original = -1, [], set(), ""
+    current, found, taken, original = -1, [], None, ""
     for doc, left, right, start, end in zip(docs, lefts, rights, starts, ends):
         if doc != current:
             if found:
                 yield current, tuple(found)
-            current, found, taken, original = doc, [], set(), originals[doc]
-        elif len(found) == limit or not taken.isdisjoint(range(left, right + 1)):
+            # Only a message whose spans overlap needs to track the words taken.
+            current, found, taken, original = doc, [], set() if doc in tangled else None, originals[doc]
+        elif len(found) == limit or (taken is not None and not taken.isdisjoint(range(left, right + 1))):
             continue
         phrase = joined[start:end]
         verbatim = phrase if phrase in original else locate(original, phrase)
         if verbatim and verbatim not in found:
             found.append(verbatim)
-            taken.update(range(left, right + 1))
+            if taken is not None:
+                taken.update(range(left, right + 1))
     if found:
         yield current, tuple(found)
+
+
+def _tangled(docs: np.ndarray, lefts: np.ndarray, rights: np.ndarray, n_words: int) -> set[int]:
+    """The messages with two spans ``(docs[k], lefts[k], rights[k])`` that share a word.
+
+    Examples
+    --------
+    >>> sorted(_tangled(np.array([0, 0, 1, 1]), np.array([0, 1, 5, 8]), np.array([1, 2, 6, 9]), 10))
+    [0]
+    """
+    order = np.lexsort((lefts, docs))
+    docs, base = docs[order], docs[order] * (n_words + 1)  # keys of a later message are larger
+    reach = np.maximum.accumulate(base + rights[order])  # the furthest word taken so far in this message
+    overlap = base[1:] + lefts[order][1:] <= reach[:-1]
+    return set(docs[1:][overlap].tolist())
