@@ -12,7 +12,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from emotion_matrix import DataError, EmotionModel, ModelConfig, NotFittedError, Prediction, PredictionTable
-from emotion_matrix.model import FEW, _phrases
+from emotion_matrix.model import FEW, FEW_SPANS, _phrases
 from emotion_matrix.segment import segment, segment_many
 
 from .conftest import DATA, SMALL
@@ -369,9 +369,10 @@ def test_the_garbage_collector_is_paused_per_chunk_and_restored(trained_model, m
 
 def test_keyword_phrases_skip_overlaps_and_repeats_up_to_the_limit():
     """Spans are taken strongest first; one sharing a word with a taken span, or repeating its phrase, is skipped."""
-    texts = ["太慢了太慢了真的很差", "服务很好", "态度太差了，气死了"]
+    texts = ["太慢了太慢了真的很差", "服务很好", "态度太差了，气死了"] * 10
     segmented = segment_many(texts)
     rng = np.random.default_rng(0)
+    sizes = []
     for _ in range(200):
         spans = []
         for doc in range(len(texts)):
@@ -390,3 +391,5 @@ def test_keyword_phrases_skip_overlaps_and_repeats_up_to_the_limit():
                 taken.update(range(left, right + 1))
         got = dict(_phrases(texts, segmented, docs, lefts, rights, limit))
         assert got == {doc: tuple(found) for doc, (found, _) in expected.items() if found}
+        sizes.append(len(spans))
+    assert min(sizes) < FEW_SPANS <= max(sizes)  # both ways of finding the overlaps were taken

@@ -49,6 +49,7 @@ CALIBRATION_TOL_FACTOR = 3  # calibration folds stop at 3 x tol (temperatures wi
 # the default model's hold-out split: 0.697 / 0.515 at 0, 0.730 / 0.576 at 5, within 0.01 of that from 2 to 40.
 KEYWORD_VECTOR_SHARE = 5.0
 FEW = 4  # keywords of up to this many messages are found message by message (less fixed cost)
+FEW_SPANS = 64  # below this many keyword spans, every message tracks its taken words (less fixed cost)
 # Config fields that models saved or pickled before them lack, with the values those models were fitted with.
 OLDER_MODELS = {"negation": False, "nb_weight": 0.0}
 
@@ -771,7 +772,10 @@ def _phrases(
     """
     starts = segmented.starts[lefts].tolist()
     ends = segmented.ends[rights].tolist()
-    tangled = _tangled(np.asarray(docs, dtype=np.int64), np.asarray(lefts), np.asarray(rights), len(segmented.words))
+    if len(docs) < FEW_SPANS:
+        tangled = set(docs)
+    else:
+        tangled = _tangled(np.asarray(docs, dtype=np.int64), np.asarray(lefts), np.asarray(rights), len(segmented.words))
     joined = segmented.joined
     current, found, taken, original = -1, [], None, ""
     for doc, left, right, start, end in zip(docs, lefts, rights, starts, ends):
