@@ -14,6 +14,8 @@ one run:
   timed in alternation;
 - the peers on the first ``--peers`` of those texts: SnowNLP's sentiment and cnsenti's
   ``Sentiment.sentiment_count``, as messages/s and as our speed over theirs;
+- parity with the reference path: how many of the texts get the same words, and the same
+  ``Prediction``, when stock jieba (HMM off, the same user words) segments them message by message;
 - ``predict_one`` latency after warm-up (p50, p99 of 2,000 messages, median over the repeats);
 - cold start in a fresh interpreter (import + load default model + first prediction);
 - peak resident memory of a fresh process that loads the model and predicts the ``--n``
@@ -91,6 +93,39 @@ def in_collector(run: Callable[[], object], n: int, repeats: int) -> dict[str, t
     return {how: tuple(statistics.median(column) for column in zip(*values)) for how, values in times.items()}
 
 
+def parity(model, texts: list[str]) -> tuple[int, int]:
+    """How many ``texts`` get the same words, and the same predictions, from stock jieba (HMM off, the package's
+    user words, one message at a time) as from the shipped segmenter: the reference path it replaces."""
+    import jieba
+
+    from emotion_matrix import segment as segment_module
+    from emotion_matrix.normalize import normalize_many
+
+    reference = jieba.Tokenizer()
+    for word, freq in segment_module.user_words().items():
+        reference.add_word(word, freq)
+
+    class Stock:
+        """The segmenter's ``cut`` over texts joined with line breaks, done by jieba text by text."""
+
+        def cut(self, joined: str, hmm: bool) -> list[str]:
+            tokens = []
+            for line in joined.split("\n"):
+                tokens += [*reference.lcut(line, HMM=hmm), "\n"]
+            return tokens[:-1]
+
+    normalized = normalize_many(texts)
+    fast, fast_words = model.predict(texts), segment_module.segment_many(normalized)
+    shipped, stock_tokenizer = segment_module._get_tokenizer, Stock()
+    segment_module._get_tokenizer = lambda: stock_tokenizer
+    try:
+        stock, stock_words = model.predict(texts), segment_module.segment_many(normalized)
+    finally:
+        segment_module._get_tokenizer = shipped
+    words = sum(fast_words.of(i) == stock_words.of(i) for i in range(len(texts)))
+    return words, sum(a == b for a, b in zip(fast, stock))
+
+
 def peers(texts: list[str], repeats: int) -> dict[str, float]:
     """Messages/s of the peer libraries that are installed."""
     found = {}
@@ -148,6 +183,9 @@ def main() -> None:
         rows.append(("jieba.lcut loop, messages/s", f"{statistics.median(j for _, j in pairs):,.0f}"))
         ratios = sorted(p / j for p, j in pairs)
         rows.append(("ratio predict / jieba.lcut (lowest)", f"{statistics.median(ratios):.2f} ({ratios[0]:.2f})"))
+        same_words, same_predictions = parity(model, texts)
+        rows.append(("same words as stock jieba (HMM off), messages", f"{same_words:,}"))
+        rows.append(("same predictions as with stock jieba, messages", f"{same_predictions:,}"))
     except ImportError:
         ours = rate(lambda: model.predict(texts), len(texts), args.repeats)
         rows = [("model.predict, messages/s", f"{ours:,.0f}")]

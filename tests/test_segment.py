@@ -34,8 +34,8 @@ def test_parity_with_jieba_without_hmm():
     """The fast segmenter gives jieba's own words (HMM off) on every test message."""
     jieba = pytest.importorskip("jieba")
     reference = jieba.Tokenizer()
-    for word in user_words():
-        reference.add_word(word)
+    for word, freq in user_words().items():
+        reference.add_word(word, freq)
     corpus = _corpus()
     assert len(corpus) > 300
     for text in corpus:

@@ -24,10 +24,11 @@ _lock = threading.Lock()
 _tokenizer: rjieba.Jieba | None = None
 
 
-def user_words() -> tuple[str, ...]:
-    """The packaged user dictionary: customer-service and emotion terms, one a line."""
+def user_words() -> dict[str, int]:
+    """The packaged user dictionary: customer-service and emotion terms with their frequencies."""
     text = resources.files("emotion_matrix").joinpath("resources/userdict.txt").read_text("utf-8")
-    return tuple(w for w in (line.split("#")[0].strip() for line in text.splitlines()) if w)
+    lines = (line.split("#")[0].split() for line in text.splitlines())
+    return {word: int(freq) for word, freq in (line for line in lines if line)}
 
 
 def _get_tokenizer() -> rjieba.Jieba:
@@ -37,8 +38,8 @@ def _get_tokenizer() -> rjieba.Jieba:
             if _tokenizer is None:
                 tokenizer = rjieba.Jieba()
                 words = user_words()
-                for word in words:
-                    tokenizer.add_word(word, None, None)
+                for word, freq in words.items():
+                    tokenizer.add_word(word, freq, None)
                 logger.debug("segmenter ready with %d user words", len(words))
                 _tokenizer = tokenizer
     return _tokenizer
