@@ -775,7 +775,7 @@ def _phrases(
     if len(docs) < FEW_SPANS:
         tangled = set(docs)
     else:
-        tangled = _tangled(np.asarray(docs, dtype=np.int64), np.asarray(lefts), np.asarray(rights), len(segmented.words))
+        tangled = _tangled(np.asarray(docs), np.asarray(lefts), np.asarray(rights), len(segmented.words))
     joined = segmented.joined
     current, found, taken, original = -1, [], None, ""
     for doc, left, right, start, end in zip(docs, lefts, rights, starts, ends):
