@@ -102,8 +102,8 @@ def parity(model, texts: list[str]) -> tuple[int, int]:
     from emotion_matrix.normalize import normalize_many
 
     reference = jieba.Tokenizer()
-    for word, freq in segment_module.user_words().items():
-        reference.add_word(word, freq)
+    for word in segment_module.user_words():  # stock jieba works out each word's frequency itself
+        reference.add_word(word)
 
     class Stock:
         """The segmenter's ``cut`` over texts joined with line breaks, done by jieba text by text."""

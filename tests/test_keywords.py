@@ -13,6 +13,7 @@ from emotion_matrix.keywords import (
     lexicon_matches,
     lexicon_spans,
     make_automaton,
+    overlapping_docs,
     weight_spans,
 )
 
@@ -89,3 +90,14 @@ def test_batch_spans_match_message_by_message(messages):
 
 def test_keywords_and_features_know_the_same_negators():
     assert NEGATORS == features.NEGATORS
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 5), st.integers(0, 3)), max_size=20))
+def test_overlapping_docs_are_the_messages_with_two_spans_sharing_a_word(spans):
+    """Message d owns the batch's words 10d to 10d + 9; each span is (message, offset, extra words)."""
+    docs = [d for d, _, _ in spans]
+    lefts = [10 * d + offset for d, offset, _ in spans]
+    rights = [left + extra for left, (_, _, extra) in zip(lefts, spans)]
+    pairs = [(i, j) for i in range(len(spans)) for j in range(i)]
+    expected = {docs[i] for i, j in pairs if docs[i] == docs[j] and lefts[i] <= rights[j] and lefts[j] <= rights[i]}
+    assert overlapping_docs(*(np.array(c, dtype=np.int64) for c in (docs, lefts, rights))) == expected

@@ -34,13 +34,22 @@ def test_parity_with_jieba_without_hmm():
     """The fast segmenter gives jieba's own words (HMM off) on every test message."""
     jieba = pytest.importorskip("jieba")
     reference = jieba.Tokenizer()
-    for word, freq in user_words().items():
-        reference.add_word(word, freq)
+    for word in user_words():  # stock jieba works out each word's frequency itself
+        reference.add_word(word)
     corpus = _corpus()
     assert len(corpus) > 300
+    corpus += [char * n for char in "好呵哈啊哦擦" for n in range(3, 16)]  # near-ties the frequencies decide
     for text in corpus:
         expected = tuple(w for w in reference.lcut(text, HMM=False) if not w.isspace())
         assert segment(text) == expected, text
+
+
+def test_user_words_carry_the_frequencies_stock_jieba_gives_them():
+    jieba = pytest.importorskip("jieba")
+    reference = jieba.Tokenizer()
+    for word, freq in user_words().items():
+        reference.add_word(word)
+        assert reference.FREQ[word] == freq, word
 
 
 def test_library_never_touches_global_jieba():

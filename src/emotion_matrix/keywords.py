@@ -195,6 +195,21 @@ def _span_sums(values: np.ndarray, first: np.ndarray, last: np.ndarray, ufunc: n
     return ufunc.reduceat(values[index], offsets)
 
 
+def overlapping_docs(docs: np.ndarray, lefts: np.ndarray, rights: np.ndarray) -> set[int]:
+    """The messages with two spans ``(docs[k], lefts[k], rights[k])`` that share a word.
+
+    Spans index the words of the whole batch, so spans of different messages never share one.
+
+    Examples
+    --------
+    >>> sorted(overlapping_docs(np.array([0, 0, 1, 1]), np.array([0, 1, 5, 8]), np.array([1, 2, 6, 9])))
+    [0]
+    """
+    order = np.argsort(lefts, kind="stable")
+    reach = np.maximum.accumulate(rights[order])  # the furthest word any span so far takes
+    return set(docs[order][1:][lefts[order][1:] <= reach[:-1]].tolist())
+
+
 def batch_keyword_spans(
     words: Sequence[str],
     indptr: np.ndarray,

@@ -33,6 +33,7 @@ from .keywords import (
     keyword_spans,
     lexicon_matches,
     make_automaton,
+    overlapping_docs,
 )
 from .normalize import locate, normalize, normalize_many
 from .result import SCORED, TAXONOMY, LabelScore, Prediction, PredictionTable, _make_label_score, _make_prediction
@@ -775,7 +776,7 @@ def _phrases(
     if len(docs) < FEW_SPANS:
         tangled = set(docs)
     else:
-        tangled = _tangled(np.asarray(docs), np.asarray(lefts), np.asarray(rights), len(segmented.words))
+        tangled = overlapping_docs(*(np.asarray(column, dtype=np.int64) for column in (docs, lefts, rights)))
     joined = segmented.joined
     current, found, taken, original = -1, [], None, ""
     for doc, left, right, start, end in zip(docs, lefts, rights, starts, ends):
@@ -794,18 +795,3 @@ def _phrases(
                 taken.update(range(left, right + 1))
     if found:
         yield current, tuple(found)
-
-
-def _tangled(docs: np.ndarray, lefts: np.ndarray, rights: np.ndarray, n_words: int) -> set[int]:
-    """The messages with two spans ``(docs[k], lefts[k], rights[k])`` that share a word.
-
-    Examples
-    --------
-    >>> sorted(_tangled(np.array([0, 0, 1, 1]), np.array([0, 1, 5, 8]), np.array([1, 2, 6, 9]), 10))
-    [0]
-    """
-    order = np.lexsort((lefts, docs))
-    docs, base = docs[order], docs[order] * (n_words + 1)  # keys of a later message are larger
-    reach = np.maximum.accumulate(base + rights[order])  # the furthest word taken so far in this message
-    overlap = base[1:] + lefts[order][1:] <= reach[:-1]
-    return set(docs[1:][overlap].tolist())
