@@ -380,7 +380,7 @@ def test_keyword_phrases_skip_overlaps_and_repeats_up_to_the_limit():
             for _ in range(rng.integers(0, 6)):
                 left = int(rng.integers(lo, hi))
                 spans.append((doc, left, int(rng.integers(left, min(left + 3, hi)))))
-        docs, lefts, rights = (list(column) for column in zip(*spans)) if spans else ([], [], [])
+        docs, lefts, rights = np.array(spans, dtype=np.int64).reshape(-1, 3).T
         limit = int(rng.integers(1, 4))
         expected = {}
         for doc, left, right in spans:  # the rule, with every message's taken words tracked

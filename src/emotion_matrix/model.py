@@ -635,7 +635,7 @@ class EmotionModel:
                 scores = scorer.keyword_table[plain[start:end], predicted[doc]]
                 found = keyword_spans(tuple(segmented.words[start:end]), scores.tolist(), *scorer.lexicon)
                 spans += [(doc, left + start, right + start) for left, right in found]
-            docs, lefts, rights = (list(column) for column in zip(*spans)) if spans else ([], [], [])
+            docs, lefts, rights = np.array(spans, dtype=np.int64).reshape(-1, 3).T
         else:
             scores = scorer.keyword_table[plain, predicted[words.owner]]
             flags = _flags(scorer, segmented.words, plain)
@@ -643,7 +643,7 @@ class EmotionModel:
             marked = np.array(todo)
             matches = lexicon_matches(segmented.words, lengths, words.indptr, marked, scorer.automaton)
             columns = batch_keyword_spans(segmented.words, words.indptr, scores, marked, flags, matches)
-            docs, lefts, rights = (column.tolist() for column in columns)
+            docs, lefts, rights = columns
         originals = [batch.originals[i] for i in batch.scored]
         for doc, found in _phrases(originals, segmented, docs, lefts, rights, config.max_keywords):
             out[doc] = found
@@ -761,9 +761,9 @@ def _lexicon(keywords: Iterable[object]) -> tuple[str, ...]:
 def _phrases(
     originals: list[str],
     segmented: Segmented,
-    docs: list[int],
-    lefts: list[int],
-    rights: list[int],
+    docs: np.ndarray,
+    lefts: np.ndarray,
+    rights: np.ndarray,
     limit: int,
 ) -> Iterator[tuple[int, tuple[str, ...]]]:
     """Each message's keyword phrases, verbatim from its original text, strongest first.
@@ -773,13 +773,10 @@ def _phrases(
     """
     starts = segmented.starts[lefts].tolist()
     ends = segmented.ends[rights].tolist()
-    if len(docs) < FEW_SPANS:
-        tangled = set(docs)
-    else:
-        tangled = overlapping_docs(*(np.asarray(column, dtype=np.int64) for column in (docs, lefts, rights)))
+    tangled = set(docs.tolist()) if len(docs) < FEW_SPANS else overlapping_docs(docs, lefts, rights)
     joined = segmented.joined
     current, found, taken, original = -1, [], None, ""
-    for doc, left, right, start, end in zip(docs, lefts, rights, starts, ends):
+    for doc, left, right, start, end in zip(docs.tolist(), lefts.tolist(), rights.tolist(), starts, ends):
         if doc != current:
             if found:
                 yield current, tuple(found)
